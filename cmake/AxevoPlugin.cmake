@@ -26,6 +26,7 @@ function(axevo_add_plugin NAME)
     LIBRARY_OUTPUT_DIRECTORY "${_out}"
     C_VISIBILITY_PRESET hidden CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
+  set_property(GLOBAL APPEND PROPERTY AXEVO_PLUGIN_TARGETS ${NAME})
 endfunction()
 
 function(axevo_add_multiplier_plugin NAME)

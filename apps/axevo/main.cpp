@@ -1,2 +1,53 @@
+// axevo: approximate multipliers in quantized DNNs.  Subcommand dispatch and error
+// reporting; each subcommand lives in its own file.
+#include <cstring>
 #include <iostream>
-int main() { std::cout << "axevo\n"; }
+
+#include "axevo/error.hpp"
+#include "cli.hpp"
+
+namespace {
+
+const char* kHelp = R"(axevo )" AXEVO_VERSION R"( - approximate multipliers in 8-bit DNNs
+
+Usage: axevo <command> [options]      (axevo <command> --help for details)
+
+Commands:
+  mult list       table of multipliers: error metrics, power, area, delay, cost model
+  mult show       one multiplier in detail, with an error heat map (PNG or SVG)
+  mult import     convert a library (tables, netlists, C models) into a table folder
+  mult export     write one multiplier as .bin, .h, .csv or Verilog
+  plugins         list the plugins found and where
+
+Multiplier libraries are given as SPECs: builtin, lut:PATH, verilog:PATH, cmodel:PATH
+or a plugin file. Example:
+  axevo mult list --library builtin --library lut:../shared/evoapprox
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    std::cout << kHelp;
+    return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::cout << "axevo " AXEVO_VERSION "\n";
+    return 0;
+  }
+  const std::string command = argv[1];
+  try {
+    if (command == "mult") return axevo::cli::cmd_mult(argc - 1, argv + 1);
+    if (command == "plugins") return axevo::cli::cmd_plugins(argc - 1, argv + 1);
+    throw axevo::cli::UsageError("unknown command '" + command + "'");
+  } catch (const axevo::cli::UsageError& e) {
+    std::cerr << "axevo: " << e.what() << "\n(see 'axevo --help')\n";
+    return 2;
+  } catch (const axevo::Error& e) {
+    std::cerr << "axevo: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "axevo: internal error: " << e.what() << "\n";
+    return 3;
+  }
+}

@@ -26,7 +26,8 @@ struct TableRead {
   std::vector<std::string> warnings;  // e.g. the AdaPT negative-quadrant warning
 };
 
-// Reads a table file by its extension.  Throws axevo::Error("FILE:LINE: problem") for a
+// Reads a table file by its extension (case-insensitive); also flags the AdaPT
+// negative-quadrant bug in `warnings`.  Throws axevo::Error("FILE:LINE: problem") for a
 // wrong size, a row with the wrong number of values, a non-numeric cell, a value outside
 // int16, a wrong array declaration (e.g. lut[128][256]) ...
 TableRead read_table(const std::filesystem::path& file);
@@ -36,12 +37,16 @@ Table parse_table_csv(std::string_view text, const std::string& file);
 
 std::string write_table(const Table& table, TableFormat format, const std::string& name);
 std::string write_table_bin(const Table& table);
+// The header declares `const int16_t lut[256][256]` (AdaPT's array name, so it drops into
+// AdaPT as is); `name` only appears in the leading comment.
 std::string write_table_header(const Table& table, const std::string& name);
 std::string write_table_csv(const Table& table);
 
 // True when the whole negative-times-negative quadrant (a < 0 and b < 0) holds
 // M(-a, -b) with -(-128) wrapping to -128, as AdaPT's LUT conversion notebook wrote it.
 bool has_adapt_negative_quadrant_bug(const Table& table);
+// `table` with that quadrant overwritten as AdaPT's notebook did (for tests and checks).
+Table with_adapt_negative_quadrant_bug(const Table& table);
 // The warning text for that case, naming the file and the likely cause.
 std::string adapt_quadrant_warning(const std::string& file);
 

@@ -1,0 +1,20 @@
+# Configures and builds plugins/example out of the axevo tree, then lists its multiplier.
+file(REMOVE_RECURSE "${BINARY}")
+execute_process(COMMAND ${CMAKE_COMMAND} -S "${SOURCE}" -B "${BINARY}" "-DAXEVO_SOURCE_DIR=${AXEVO_SOURCE_DIR}"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "configure failed:\n${out}\n${err}")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build "${BINARY}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "build failed:\n${out}\n${err}")
+endif()
+execute_process(COMMAND "${AXEVO}" mult list --library "${BINARY}/axevo_example.so" --format csv
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "axevo mult list failed:\n${out}\n${err}")
+endif()
+if(NOT out MATCHES "\nexample_optrunc2,[^,]*,operand truncation,k=2,")
+  message(FATAL_ERROR "example_optrunc2 not listed:\n${out}")
+endif()
+message(STATUS "example plugin built out of tree and loaded:\n${out}")
