@@ -9,6 +9,10 @@ packages=(
   libssl-dev                                     # SHA-256 of tables (libcrypto)
   libpng-dev                                     # PNG heat maps and plots
   catch2                                         # Catch2 v2 tests, run through ctest
+  libeigen3-dev                                  # float GEMM (reference executor)
+  libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX model frontend
+  libonnx-testdata                               # ONNX's own backend test cases (conformance test)
+  dataset-fashion-mnist                          # the datasets of the shipped models
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
