@@ -135,6 +135,43 @@ TEST_CASE("mult import writes nothing when the input is bad or the output exists
   CHECK_FALSE(fs::exists(base / "out2"));
 }
 
+TEST_CASE("each kind of bad input: one message with file and line, exit 1, nothing written", "[cli][errors]") {
+  const auto base = scratch("cli_bad_inputs");
+  const std::string data = std::string(AXEVO_SOURCE_DIR) + "/tests/data";
+  // A CSV table whose second row has 255 values.
+  std::string csv;
+  for (int r = 0; r < 256; ++r) {
+    for (int c = 0; c < (r == 1 ? 255 : 256); ++c) csv += (c ? ",0" : "0");
+    csv += "\n";
+  }
+  write_file_atomic(base / "short_row.csv", csv);
+  // Netlists: a loop, an undriven net, an unknown cell, a missing output bit.
+  const std::string head = "module m(A, B, O);\ninput [7:0] A;\ninput [7:0] B;\noutput [15:0] O;\nwire x, y;\n";
+  const std::string rest = "assign O[15:1] = 15'b0;\nendmodule\n";
+  write_file_atomic(base / "loop.v", head + "assign x = y & A[0];\nassign y = x | B[0];\nassign O[0] = x;\n" + rest);
+  write_file_atomic(base / "undriven.v", head + "assign O[0] = y & A[0];\n" + rest);
+  write_file_atomic(base / "unknown_cell.v", head + "FOO7X1 u1 (.A(A[0]), .B(B[0]), .Y(x));\nassign O[0] = x;\n" + rest);
+  write_file_atomic(base / "missing_bit.v", head + "assign O[0] = A[0] & B[0];\nassign O[15:2] = 14'b0;\nendmodule\n");
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"lut:" + (base / "short_row.csv").string(), {"short_row.csv:2", "255"}},
+      {"lut:" + data + "/lut/bad_dims/half.h", {"half.h:", "128"}},
+      {"verilog:" + (base / "loop.v").string(), {"loop.v:", "loop"}},
+      {"verilog:" + (base / "undriven.v").string(), {"undriven.v:", "undriven"}},
+      {"verilog:" + (base / "unknown_cell.v").string(), {"unknown_cell.v:", "FOO7X1"}},
+      {"verilog:" + (base / "missing_bit.v").string(), {"missing_bit.v:", "O[1]"}},
+      {"cmodel:" + data + "/cmodel/bad/syntax_error.c", {"syntax_error.c:", "error"}},
+  };
+  for (const auto& [spec, expected] : cases) {
+    const auto out = base / "out";
+    const auto r = run_axevo({"mult", "import", spec, "--out", out.string()});
+    INFO(spec << "\n" << r.err);
+    CHECK(r.exit_code == 1);
+    for (const auto& e : expected) CHECK_THAT(r.err, Contains(e));
+    CHECK_FALSE(fs::exists(out));
+    CHECK(r.out.empty());
+  }
+}
+
 TEST_CASE("mult show prints metrics and writes an SVG or PNG heat map", "[cli]") {
   const auto dir = scratch("cli_show");
   auto r = run_axevo({"mult", "show", "mul8s_1KR3", "--library", "lut:" + test::evoapprox_dir().string(), "--heatmap",
