@@ -8,6 +8,7 @@ packages=(
   libyaml-cpp-dev                                # YAML metadata and configs
   libssl-dev                                     # SHA-256 of tables (libcrypto)
   libpng-dev                                     # PNG heat maps and plots
+  zlib1g-dev                                     # gzip-compressed idx datasets
   catch2                                         # Catch2 v2 tests, run through ctest
   libeigen3-dev                                  # float GEMM (reference executor)
   libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX model frontend

@@ -85,6 +85,32 @@ std::shared_ptr<LoadedPlugin> open_plugin(const fs::path& file) {
 
 const PluginInfo& plugin_info(const LoadedPlugin& plugin) { return plugin.info; }
 
+void* plugin_symbol_address(const LoadedPlugin& plugin, const char* symbol) {
+  if (!plugin.library.has(symbol))
+    throw Error(plugin.info.path.string(), 0,
+                plugin_kind_name(plugin.info.kind) + " plugin '" + plugin.info.name + "' does not export " + symbol + "()");
+  return reinterpret_cast<void*>(plugin.library.get<void()>(symbol));
+}
+
+SpecPlugin open_spec_plugin(const std::string& spec, uint32_t kind, const PluginSearchPath& path) {
+  SpecPlugin r;
+  const std::size_t so = spec.find(".so");
+  if (so != std::string::npos && (so + 3 == spec.size() || spec[so + 3] == ':')) {
+    r.plugin = open_plugin(spec.substr(0, so + 3));
+    if (so + 3 < spec.size()) r.arg = spec.substr(so + 4);
+  } else {
+    const std::size_t colon = spec.find(':');
+    if (colon != std::string::npos) r.arg = spec.substr(colon + 1);
+    r.plugin = find_plugin(spec.substr(0, colon), path);
+  }
+  if (r.plugin->info.kind != kind) {
+    const std::string want = kind == AXEVO_PLUGIN_MULTIPLIER_LIBRARY ? "a multiplier library" : kind == AXEVO_PLUGIN_DATASET ? "a dataset" : "a " + plugin_kind_name(kind);
+    throw Error(r.plugin->info.path.string(), 0,
+                "plugin '" + r.plugin->info.name + "' is a " + plugin_kind_name(r.plugin->info.kind) + " plugin, not " + want);
+  }
+  return r;
+}
+
 namespace {
 std::string plugin_file_name(const std::string& name) { return "axevo_" + name + ".so"; }
 }  // namespace
@@ -231,27 +257,10 @@ void host_error(void* ctx, const char* message) {
 
 LibraryLoad load_multiplier_library(const std::string& spec, const PluginSearchPath& path) {
   if (spec.empty()) throw Error("empty multiplier library SPEC (expected builtin, lut:PATH, verilog:PATH, cmodel:PATH or a plugin file)");
-  std::shared_ptr<LoadedPlugin> plugin;
-  std::string arg;
-  // A plugin file: "path/to/x.so" or "path/to/x.so:ARG".
-  const std::size_t so = spec.find(".so");
-  if (so != std::string::npos && (so + 3 == spec.size() || spec[so + 3] == ':')) {
-    plugin = open_plugin(spec.substr(0, so + 3));
-    if (so + 3 < spec.size()) arg = spec.substr(so + 4);
-  } else {
-    const std::size_t colon = spec.find(':');
-    const std::string name = spec.substr(0, colon);
-    if (colon != std::string::npos) arg = spec.substr(colon + 1);
-    plugin = find_plugin(name, path);
-  }
-  if (plugin->info.kind != AXEVO_PLUGIN_MULTIPLIER_LIBRARY)
-    throw Error(plugin->info.path.string(), 0,
-                "plugin '" + plugin->info.name + "' is a " + plugin_kind_name(plugin->info.kind) +
-                    " plugin, not a multiplier library");
-  if (!plugin->library.has(AXEVO_MULTIPLIER_LIBRARY_LOAD_SYMBOL))
-    throw Error(plugin->info.path.string(), 0,
-                "multiplier-library plugin does not export " AXEVO_MULTIPLIER_LIBRARY_LOAD_SYMBOL "()");
-  auto load = plugin->library.get<int(const axevo_host*, const char*)>(AXEVO_MULTIPLIER_LIBRARY_LOAD_SYMBOL);
+  const SpecPlugin sp = open_spec_plugin(spec, AXEVO_PLUGIN_MULTIPLIER_LIBRARY, path);
+  const auto& plugin = sp.plugin;
+  const std::string& arg = sp.arg;
+  auto load = plugin_symbol<int(const axevo_host*, const char*)>(*plugin, AXEVO_MULTIPLIER_LIBRARY_LOAD_SYMBOL);
   HostContext ctx;
   ctx.library = spec;
   axevo_host host{};

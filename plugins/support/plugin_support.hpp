@@ -30,8 +30,10 @@ struct HostRejected : std::exception {
 };
 
 // Runs `body`; an exception becomes host->error(what) and a return value of 1.
-template <class F>
-int guarded(const axevo_host* host, F&& body) {
+// Works for every callback struct with `context` and `error` (axevo_host,
+// axevo_dataset_sink, axevo_graph_builder).
+template <class Host, class F>
+int guarded(const Host* host, F&& body) {
   try {
     body();
     return 0;

@@ -34,6 +34,21 @@ class LoadedPlugin;  // keeps the shared object loaded
 std::shared_ptr<LoadedPlugin> open_plugin(const std::filesystem::path& file);
 const PluginInfo& plugin_info(const LoadedPlugin& plugin);
 
+// Address of an exported symbol; throws axevo::Error naming the plugin file when missing.
+void* plugin_symbol_address(const LoadedPlugin& plugin, const char* symbol);
+template <class Signature>
+Signature* plugin_symbol(const LoadedPlugin& plugin, const char* symbol) {
+  return reinterpret_cast<Signature*>(plugin_symbol_address(plugin, symbol));
+}
+
+// Resolves a SPEC "NAME[:ARG]" (plugin found along `path`) or "FILE.so[:ARG]" to the
+// plugin and ARG, and checks that the plugin is of `kind`.
+struct SpecPlugin {
+  std::shared_ptr<LoadedPlugin> plugin;
+  std::string arg;
+};
+SpecPlugin open_spec_plugin(const std::string& spec, uint32_t kind, const PluginSearchPath& path);
+
 // Finds plugin NAME (file axevo_NAME.so) along the search path.
 std::shared_ptr<LoadedPlugin> find_plugin(const std::string& name, const PluginSearchPath& path);
 

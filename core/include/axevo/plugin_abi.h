@@ -157,6 +157,94 @@ typedef int (*axevo_multiplier_library_load_fn)(const axevo_host* host, const ch
 AXEVO_EXPORT const axevo_plugin_info* axevo_plugin_get_info(void);
 AXEVO_EXPORT int axevo_multiplier_library_load(const axevo_host* host, const char* arg);
 
+/* ---- Model frontends ------------------------------------------------------------------
+ * A model-frontend plugin (kind AXEVO_PLUGIN_MODEL_FRONTEND) reads a trained network file
+ * and describes it to the host through the builder callbacks below.  It exports
+ *
+ *     const char* axevo_model_frontend_extensions(void);   e.g. ".onnx" (';'-separated)
+ *     int axevo_model_frontend_load(const axevo_graph_builder* b, const char* path);
+ *
+ * and optionally, for single tensors stored in the frontend's own format,
+ *
+ *     int axevo_model_frontend_read_tensor(const axevo_graph_builder* b, const char* path);
+ *
+ * which reports the tensor with one add_initializer() call.  Values are named by strings;
+ * an empty input name means an absent optional input.  Attribute calls apply to the node
+ * added last.  Shapes are int64 dims; a dim of -1 in add_input() is dynamic (e.g. batch).
+ * Data is contiguous, row-major, little-endian.  Every callback returns 0 when accepted
+ * (non-zero: the host recorded why; the frontend should stop and return non-zero).  Like
+ * the multiplier libraries, a frontend reports errors with error() and returns non-zero. */
+enum {
+  AXEVO_DTYPE_FLOAT32 = 1, /* the codes of ONNX's TensorProto.DataType */
+  AXEVO_DTYPE_INT64 = 7
+};
+
+typedef struct axevo_graph_builder {
+  uint32_t abi_version;
+  void* context;
+  void (*set_opset)(void* context, int64_t opset);
+  int (*add_input)(void* context, const char* name, uint32_t dtype, const int64_t* shape, size_t rank);
+  int (*add_output)(void* context, const char* name);
+  int (*add_initializer)(void* context, const char* name, uint32_t dtype, const int64_t* shape, size_t rank,
+                         const void* data);
+  int (*add_node)(void* context, const char* op_type, const char* name, const char* const* inputs, size_t n_inputs,
+                  const char* const* outputs, size_t n_outputs);
+  int (*add_attr_int)(void* context, const char* name, int64_t value);
+  int (*add_attr_float)(void* context, const char* name, float value);
+  int (*add_attr_string)(void* context, const char* name, const char* value);
+  int (*add_attr_ints)(void* context, const char* name, const int64_t* values, size_t n);
+  int (*add_attr_floats)(void* context, const char* name, const float* values, size_t n);
+  int (*add_attr_strings)(void* context, const char* name, const char* const* values, size_t n);
+  int (*add_attr_tensor)(void* context, const char* name, uint32_t dtype, const int64_t* shape, size_t rank,
+                         const void* data);
+  /* An attribute of a kind the host has no representation for (graphs, sparse tensors):
+   * recorded so that validation names it if the operator is otherwise supported. */
+  int (*add_attr_unsupported)(void* context, const char* name, const char* kind);
+  void (*warn)(void* context, const char* message);
+  void (*error)(void* context, const char* message);
+} axevo_graph_builder;
+
+typedef const char* (*axevo_model_frontend_extensions_fn)(void);
+typedef int (*axevo_model_frontend_load_fn)(const axevo_graph_builder* builder, const char* path);
+
+#define AXEVO_MODEL_FRONTEND_EXTENSIONS_SYMBOL "axevo_model_frontend_extensions"
+#define AXEVO_MODEL_FRONTEND_LOAD_SYMBOL "axevo_model_frontend_load"
+#define AXEVO_MODEL_FRONTEND_READ_TENSOR_SYMBOL "axevo_model_frontend_read_tensor"
+
+AXEVO_EXPORT const char* axevo_model_frontend_extensions(void);
+AXEVO_EXPORT int axevo_model_frontend_load(const axevo_graph_builder* builder, const char* path);
+AXEVO_EXPORT int axevo_model_frontend_read_tensor(const axevo_graph_builder* builder, const char* path);
+
+/* ---- Datasets ---------------------------------------------------------------------------
+ * A dataset plugin exports
+ *
+ *     int axevo_dataset_load(const axevo_dataset_sink* sink, const char* arg);
+ *
+ * `arg` is the text after "NAME:" in a dataset SPEC (e.g. "idx:/usr/share/datasets/fashion-mnist").
+ * It reports each split it has ("train", "test") once with sink->add_split: `n` samples of
+ * `sample_shape` (channels first, e.g. 1x28x28 or 3x32x32), stored contiguously in `data`,
+ * and n labels (class indices 0..num_classes-1, or -1 for unlabeled data).  Sample encoding:
+ * AXEVO_SAMPLES_UINT8_PIXELS: bytes 0..255 that the host reads as value/255 (images);
+ * AXEVO_SAMPLES_FLOAT32: values used as they are.  Normalization (mean/std per channel)
+ * is the host's business.  Errors go through sink->error ("FILE: problem"), then return != 0. */
+enum {
+  AXEVO_SAMPLES_FLOAT32 = 1,
+  AXEVO_SAMPLES_UINT8_PIXELS = 2
+};
+
+typedef struct axevo_dataset_sink {
+  uint32_t abi_version;
+  void* context;
+  int (*add_split)(void* context, const char* split, uint64_t n, const int64_t* sample_shape, size_t rank,
+                   uint32_t encoding, const void* data, const int32_t* labels, uint32_t num_classes);
+  void (*warn)(void* context, const char* message);
+  void (*error)(void* context, const char* message);
+} axevo_dataset_sink;
+
+typedef int (*axevo_dataset_load_fn)(const axevo_dataset_sink* sink, const char* arg);
+#define AXEVO_DATASET_LOAD_SYMBOL "axevo_dataset_load"
+AXEVO_EXPORT int axevo_dataset_load(const axevo_dataset_sink* sink, const char* arg);
+
 #ifdef __cplusplus
 }
 #endif
