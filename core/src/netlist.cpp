@@ -164,26 +164,8 @@ std::vector<int16_t> evaluate_netlist(const Netlist& input) {
     uint64_t* o1 = (cell_outputs(g.cell) > 1 && g.out[1] != kNoNet) ? net(g.out[1]) : nullptr;
     for (std::size_t w = 0; w < W; ++w) {
       const uint64_t a = x[w], b = y[w], c = z[w];
-      uint64_t r0 = 0, r1 = 0;
-      switch (g.cell) {
-        case Cell::AND2: r0 = a & b; break;
-        case Cell::OR2: r0 = a | b; break;
-        case Cell::NAND2: r0 = ~(a & b); break;
-        case Cell::NOR2: r0 = ~(a | b); break;
-        case Cell::XOR2: r0 = a ^ b; break;
-        case Cell::XNOR2: r0 = ~(a ^ b); break;
-        case Cell::INV: r0 = ~a; break;
-        case Cell::BUF: r0 = a; break;
-        case Cell::NAND3: r0 = ~(a & b & c); break;
-        case Cell::NOR3: r0 = ~(a | b | c); break;
-        case Cell::AOI21: r0 = ~((a & b) | c); break;
-        case Cell::OAI21: r0 = ~((a | b) & c); break;
-        case Cell::MUX2: r0 = (c & b) | (~c & a); break;
-        case Cell::HA: r0 = a ^ b; r1 = a & b; break;
-        case Cell::FA: r0 = a ^ b ^ c; r1 = (a & b) | (c & (a ^ b)); break;
-        case Cell::AND3: r0 = a & b & c; break;
-        case Cell::OR3: r0 = a | b | c; break;
-      }
+      uint64_t r0, r1;
+      eval_cell_bits(g.cell, a, b, c, r0, r1);
       if (o0) o0[w] = r0;
       if (o1) o1[w] = r1;
     }

@@ -64,6 +64,32 @@ struct Netlist {
   std::string net_label(uint32_t net) const;  // net name, or "A[3]", "n42", ...
 };
 
+// The function of a cell on 64 input patterns at once (one per bit): out0 (and out1, the
+// carry of HA / FA) from inputs a, b, c (unused inputs ignored).
+inline void eval_cell_bits(Cell cell, uint64_t a, uint64_t b, uint64_t c, uint64_t& out0, uint64_t& out1) {
+  out1 = 0;
+  switch (cell) {
+    case Cell::AND2: out0 = a & b; break;
+    case Cell::OR2: out0 = a | b; break;
+    case Cell::NAND2: out0 = ~(a & b); break;
+    case Cell::NOR2: out0 = ~(a | b); break;
+    case Cell::XOR2: out0 = a ^ b; break;
+    case Cell::XNOR2: out0 = ~(a ^ b); break;
+    case Cell::INV: out0 = ~a; break;
+    case Cell::BUF: out0 = a; break;
+    case Cell::NAND3: out0 = ~(a & b & c); break;
+    case Cell::NOR3: out0 = ~(a | b | c); break;
+    case Cell::AOI21: out0 = ~((a & b) | c); break;
+    case Cell::OAI21: out0 = ~((a | b) & c); break;
+    case Cell::MUX2: out0 = (c & b) | (~c & a); break;
+    case Cell::HA: out0 = a ^ b; out1 = a & b; break;
+    case Cell::FA: out0 = a ^ b ^ c; out1 = (a & b) | (c & (a ^ b)); break;
+    case Cell::AND3: out0 = a & b & c; break;
+    case Cell::OR3: out0 = a | b | c; break;
+    default: out0 = 0; break;
+  }
+}
+
 // Orders the gates so that each gate comes after the drivers of its inputs.  Throws
 // axevo::Error naming the nets of a combinational loop, an undriven net, a net with two
 // drivers or an output bit that is not connected.
