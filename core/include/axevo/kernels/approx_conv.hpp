@@ -1,0 +1,71 @@
+#pragma once
+// Approximate Conv2d and ConvTranspose2d (NCHW, int8 in, int8 weights, int32 out): every
+// product goes through the multiplier table (see approx_gemm.hpp for operand order), sums are
+// exact int32, no bias (the caller adds it after requantization).
+//
+// Conv2d padding: padded positions hold the quantized zero, 0, and ARE multiplied like any
+// other input (as AdaPT's unfold-based conv does), so an approximate multiplier with
+// M(0, w) != 0 changes border outputs.  ConvTranspose2d is the scatter form: only real input
+// pixels are multiplied (no zero-insertion products).
+//
+// Each operation has a direct scalar reference and a fast version (im2col / col2im around
+// approx_gemm_strided) with bit-identical results for any thread count.
+#include <cstdint>
+
+#include "axevo/kernels/approx_gemm.hpp"
+
+namespace axevo::kernels {
+
+// Conv2d, PyTorch semantics:
+//   input  [batch][in_channels][in_h][in_w]
+//   weight [out_channels][in_channels / groups][kernel_h][kernel_w]
+//   output [batch][out_channels][out_h][out_w],
+//   out_h = (in_h + 2*pad_h - dilation_h*(kernel_h-1) - 1) / stride_h + 1 (same for w)
+//   output[b][co][oy][ox] = sum_{ci, ky, kx} M(input[b][g*Cin_g + ci][iy][ix], weight[co][ci][ky][kx])
+//   with g = co / (out_channels/groups), iy = oy*stride_h - pad_h + ky*dilation_h, ix alike,
+//   and input value 0 where (iy, ix) is outside the input (padding).
+struct Conv2dParams {
+  int batch = 1, in_channels = 1, in_h = 1, in_w = 1, out_channels = 1;
+  int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0;
+  int dilation_h = 1, dilation_w = 1, groups = 1;
+  int out_h() const { return (in_h + 2 * pad_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1; }
+  int out_w() const { return (in_w + 2 * pad_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1; }
+  // Throws axevo::Error when the parameters are inconsistent (channels not divisible by
+  // groups, non-positive sizes, empty output).
+  void validate() const;
+};
+
+void approx_conv2d_reference(const Table& table, OperandOrder order, const Conv2dParams& p, const int8_t* input,
+                             const int8_t* weight, int32_t* output);
+// im2col per (image, group) into a [K = Cin_g*kh*kw][out_h*out_w] column matrix, then one
+// GEMM with the weights as the row operand.  OpenMP over (image, group) when there are
+// enough of them (depthwise), otherwise inside the GEMM.
+void approx_conv2d(const PreparedTable& table, const Conv2dParams& p, const int8_t* input, const int8_t* weight,
+                   int32_t* output, KernelPath path = KernelPath::Auto);
+
+// ConvTranspose2d, PyTorch semantics:
+//   input  [batch][in_channels][in_h][in_w]
+//   weight [in_channels][out_channels / groups][kernel_h][kernel_w]
+//   output [batch][out_channels][out_h][out_w],
+//   out_h = (in_h-1)*stride_h - 2*pad_h + dilation_h*(kernel_h-1) + output_pad_h + 1 (same for w)
+//   every input pixel (b, ci, iy, ix) of group g = ci / Cin_g adds M(input, weight[ci][co][ky][kx])
+//   to output[b][g*Cout_g + co][iy*stride_h - pad_h + ky*dilation_h][ix*stride_w - pad_w + kx*dilation_w]
+//   when that position is inside the output.
+struct ConvTranspose2dParams {
+  int batch = 1, in_channels = 1, in_h = 1, in_w = 1, out_channels = 1;
+  int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0;
+  int output_pad_h = 0, output_pad_w = 0, dilation_h = 1, dilation_w = 1, groups = 1;
+  int out_h() const { return (in_h - 1) * stride_h - 2 * pad_h + dilation_h * (kernel_h - 1) + output_pad_h + 1; }
+  int out_w() const { return (in_w - 1) * stride_w - 2 * pad_w + dilation_w * (kernel_w - 1) + output_pad_w + 1; }
+  void validate() const;
+};
+
+// Direct scatter form.
+void approx_conv_transpose2d_reference(const Table& table, OperandOrder order, const ConvTranspose2dParams& p,
+                                       const int8_t* input, const int8_t* weight, int32_t* output);
+// GEMM per (image, group): columns [Cout_g*kh*kw][in_h*in_w] = W_g^T x input_g (K = Cin_g),
+// then col2im adds each column entry into its output position.
+void approx_conv_transpose2d(const PreparedTable& table, const ConvTranspose2dParams& p, const int8_t* input,
+                             const int8_t* weight, int32_t* output, KernelPath path = KernelPath::Auto);
+
+}  // namespace axevo::kernels

@@ -1,0 +1,218 @@
+// Approximate Conv2d / ConvTranspose2d: direct references and im2col/col2im + GEMM versions.
+// See kernels/approx_conv.hpp for the semantics.
+#include "axevo/kernels/approx_conv.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include "axevo/error.hpp"
+
+namespace axevo::kernels {
+
+namespace {
+
+int16_t product(const Table& table, OperandOrder order, int x, int w) {
+  return order == OperandOrder::ActivationFirst ? table[table_index(x, w)] : table[table_index(w, x)];
+}
+
+void check(bool ok, const char* op, const char* what) {
+  if (!ok) throw Error(std::string(op) + ": " + what);
+}
+
+// Throws (outside any parallel region) when the caller forces a path this CPU lacks.
+void require_path(KernelPath path, const char* op) {
+  if (path == KernelPath::Auto) return;
+  const auto paths = available_kernel_paths();
+  if (std::find(paths.begin(), paths.end(), path) == paths.end())
+    throw Error(std::string(op) + ": kernel path '" + kernel_path_name(path) + "' is not available on this CPU");
+}
+
+// Runs task(i, inner_parallel) for i < n: in parallel over i when there are enough tasks to
+// keep every thread busy (then each task runs its GEMM single-threaded), else sequentially
+// with the GEMM itself parallel.  Either way every output element is written by one task.
+template <typename F>
+void for_each_task(int n, double work_per_task, F&& task) {
+  const int threads = omp_get_max_threads();
+  const bool outer = n >= 2 * threads && threads > 1 && n * work_per_task > 65536.0 && !omp_in_parallel();
+  if (!outer) {
+    for (int i = 0; i < n; ++i) task(i, true);
+    return;
+  }
+#pragma omp parallel for schedule(dynamic)
+  for (int i = 0; i < n; ++i) task(i, false);
+}
+
+}  // namespace
+
+void Conv2dParams::validate() const {
+  const char* op = "approx_conv2d";
+  check(batch >= 0 && in_channels > 0 && out_channels > 0 && in_h > 0 && in_w > 0, op, "non-positive size");
+  check(kernel_h > 0 && kernel_w > 0 && stride_h > 0 && stride_w > 0 && dilation_h > 0 && dilation_w > 0, op,
+        "kernel, stride and dilation must be positive");
+  check(pad_h >= 0 && pad_w >= 0, op, "negative padding");
+  check(groups > 0 && in_channels % groups == 0 && out_channels % groups == 0, op,
+        "channels not divisible by groups");
+  check(in_h + 2 * pad_h >= dilation_h * (kernel_h - 1) + 1 && in_w + 2 * pad_w >= dilation_w * (kernel_w - 1) + 1,
+        op, "kernel larger than the padded input");
+}
+
+void ConvTranspose2dParams::validate() const {
+  const char* op = "approx_conv_transpose2d";
+  check(batch >= 0 && in_channels > 0 && out_channels > 0 && in_h > 0 && in_w > 0, op, "non-positive size");
+  check(kernel_h > 0 && kernel_w > 0 && stride_h > 0 && stride_w > 0 && dilation_h > 0 && dilation_w > 0, op,
+        "kernel, stride and dilation must be positive");
+  check(pad_h >= 0 && pad_w >= 0 && output_pad_h >= 0 && output_pad_w >= 0, op, "negative padding");
+  check(output_pad_h < std::max(stride_h, dilation_h) && output_pad_w < std::max(stride_w, dilation_w), op,
+        "output padding must be smaller than stride or dilation");
+  check(groups > 0 && in_channels % groups == 0 && out_channels % groups == 0, op,
+        "channels not divisible by groups");
+  check(out_h() > 0 && out_w() > 0, op, "empty output");
+}
+
+// ---------------------------------------------------------------------------------------
+// Conv2d
+
+void approx_conv2d_reference(const Table& table, OperandOrder order, const Conv2dParams& p, const int8_t* input,
+                             const int8_t* weight, int32_t* output) {
+  p.validate();
+  const int Ho = p.out_h(), Wo = p.out_w(), cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  for (int b = 0; b < p.batch; ++b)
+    for (int co = 0; co < p.out_channels; ++co) {
+      const int g = co / cout_g;
+      for (int oy = 0; oy < Ho; ++oy)
+        for (int ox = 0; ox < Wo; ++ox) {
+          int32_t sum = 0;
+          for (int ci = 0; ci < cin_g; ++ci)
+            for (int ky = 0; ky < p.kernel_h; ++ky)
+              for (int kx = 0; kx < p.kernel_w; ++kx) {
+                const int iy = oy * p.stride_h - p.pad_h + ky * p.dilation_h;
+                const int ix = ox * p.stride_w - p.pad_w + kx * p.dilation_w;
+                const bool inside = iy >= 0 && iy < p.in_h && ix >= 0 && ix < p.in_w;
+                const int x =
+                    inside ? input[((static_cast<std::size_t>(b) * p.in_channels + g * cin_g + ci) * p.in_h + iy) * p.in_w + ix]
+                           : 0;
+                const int w = weight[((static_cast<std::size_t>(co) * cin_g + ci) * p.kernel_h + ky) * p.kernel_w + kx];
+                sum += product(table, order, x, w);
+              }
+          output[((static_cast<std::size_t>(b) * p.out_channels + co) * Ho + oy) * Wo + ox] = sum;
+        }
+    }
+}
+
+void approx_conv2d(const PreparedTable& table, const Conv2dParams& p, const int8_t* input, const int8_t* weight,
+                   int32_t* output, KernelPath path) {
+  p.validate();
+  require_path(path, "approx_conv2d");
+  const int Ho = p.out_h(), Wo = p.out_w(), cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  const int K = cin_g * p.kernel_h * p.kernel_w;
+  const std::ptrdiff_t P = static_cast<std::ptrdiff_t>(Ho) * Wo;
+  const std::size_t plane = static_cast<std::size_t>(p.in_h) * p.in_w;
+  const int tasks = p.batch * p.groups;
+  for_each_task(tasks, static_cast<double>(cout_g) * K * P, [&](int task, bool inner_parallel) {
+    const int b = task / p.groups, g = task % p.groups;
+    // im2col: col[(ci*kh + ky)*kw + kx][oy*Wo + ox], zero where the kernel covers padding.
+    std::vector<int8_t> col(static_cast<std::size_t>(K) * P);
+    const int8_t* in_g = input + (static_cast<std::size_t>(b) * p.in_channels + static_cast<std::size_t>(g) * cin_g) * plane;
+    for (int ci = 0; ci < cin_g; ++ci)
+      for (int ky = 0; ky < p.kernel_h; ++ky)
+        for (int kx = 0; kx < p.kernel_w; ++kx) {
+          int8_t* dst = col.data() + static_cast<std::size_t>((ci * p.kernel_h + ky) * p.kernel_w + kx) * P;
+          const int8_t* src = in_g + ci * plane;
+          for (int oy = 0; oy < Ho; ++oy) {
+            const int iy = oy * p.stride_h - p.pad_h + ky * p.dilation_h;
+            int8_t* d = dst + static_cast<std::ptrdiff_t>(oy) * Wo;
+            if (iy < 0 || iy >= p.in_h) {
+              std::fill(d, d + Wo, int8_t{0});
+              continue;
+            }
+            for (int ox = 0; ox < Wo; ++ox) {
+              const int ix = ox * p.stride_w - p.pad_w + kx * p.dilation_w;
+              d[ox] = ix >= 0 && ix < p.in_w ? src[static_cast<std::size_t>(iy) * p.in_w + ix] : int8_t{0};
+            }
+          }
+        }
+    // Y[co][pos] = sum_k M(col[k][pos], W_g[co][k]): weights are the row operand.
+    StridedGemm gm;
+    gm.M = cout_g, gm.N = static_cast<int>(P), gm.K = K;
+    gm.L = weight + static_cast<std::size_t>(g) * cout_g * K, gm.l_m = K, gm.l_k = 1;
+    gm.R = col.data(), gm.r_n = 1, gm.r_k = P;
+    gm.Y = output + (static_cast<std::size_t>(b) * p.out_channels + static_cast<std::size_t>(g) * cout_g) * P;
+    gm.y_m = P, gm.y_n = 1;
+    gm.left_is_activation = false;
+    approx_gemm_strided(table, gm, path, inner_parallel);
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// ConvTranspose2d
+
+void approx_conv_transpose2d_reference(const Table& table, OperandOrder order, const ConvTranspose2dParams& p,
+                                       const int8_t* input, const int8_t* weight, int32_t* output) {
+  p.validate();
+  const int Ho = p.out_h(), Wo = p.out_w(), cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  std::fill(output, output + static_cast<std::size_t>(p.batch) * p.out_channels * Ho * Wo, 0);
+  for (int b = 0; b < p.batch; ++b)
+    for (int ci = 0; ci < p.in_channels; ++ci) {
+      const int g = ci / cin_g;
+      for (int iy = 0; iy < p.in_h; ++iy)
+        for (int ix = 0; ix < p.in_w; ++ix) {
+          const int x = input[((static_cast<std::size_t>(b) * p.in_channels + ci) * p.in_h + iy) * p.in_w + ix];
+          for (int co = 0; co < cout_g; ++co)
+            for (int ky = 0; ky < p.kernel_h; ++ky)
+              for (int kx = 0; kx < p.kernel_w; ++kx) {
+                const int oy = iy * p.stride_h - p.pad_h + ky * p.dilation_h;
+                const int ox = ix * p.stride_w - p.pad_w + kx * p.dilation_w;
+                if (oy < 0 || oy >= Ho || ox < 0 || ox >= Wo) continue;
+                const int w = weight[((static_cast<std::size_t>(ci) * cout_g + co) * p.kernel_h + ky) * p.kernel_w + kx];
+                output[((static_cast<std::size_t>(b) * p.out_channels + g * cout_g + co) * Ho + oy) * Wo + ox] +=
+                    product(table, order, x, w);
+              }
+        }
+    }
+}
+
+void approx_conv_transpose2d(const PreparedTable& table, const ConvTranspose2dParams& p, const int8_t* input,
+                             const int8_t* weight, int32_t* output, KernelPath path) {
+  p.validate();
+  require_path(path, "approx_conv_transpose2d");
+  const int Ho = p.out_h(), Wo = p.out_w(), cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  const int KK = p.kernel_h * p.kernel_w, rows = cout_g * KK;
+  const std::ptrdiff_t HW = static_cast<std::ptrdiff_t>(p.in_h) * p.in_w;
+  const std::size_t out_plane = static_cast<std::size_t>(Ho) * Wo;
+  const int tasks = p.batch * p.groups;
+  for_each_task(tasks, static_cast<double>(rows) * cin_g * HW, [&](int task, bool inner_parallel) {
+    const int b = task / p.groups, g = task % p.groups;
+    // col[co*KK + ky*kw + kx][iy*in_w + ix] = sum_ci M(input[ci][iy][ix], weight[ci][co][ky][kx]).
+    std::vector<int32_t> col(static_cast<std::size_t>(rows) * HW);
+    StridedGemm gm;
+    gm.M = rows, gm.N = static_cast<int>(HW), gm.K = cin_g;
+    gm.L = weight + static_cast<std::size_t>(g) * cin_g * rows, gm.l_m = 1, gm.l_k = rows;
+    gm.R = input + (static_cast<std::size_t>(b) * p.in_channels + static_cast<std::size_t>(g) * cin_g) * HW;
+    gm.r_n = 1, gm.r_k = HW;
+    gm.Y = col.data(), gm.y_m = HW, gm.y_n = 1;
+    gm.left_is_activation = false;
+    approx_gemm_strided(table, gm, path, inner_parallel);
+    // col2im: scatter-add every column entry to its output position (if inside).
+    int32_t* out_g = output + (static_cast<std::size_t>(b) * p.out_channels + static_cast<std::size_t>(g) * cout_g) * out_plane;
+    std::fill(out_g, out_g + cout_g * out_plane, 0);
+    for (int co = 0; co < cout_g; ++co)
+      for (int ky = 0; ky < p.kernel_h; ++ky)
+        for (int kx = 0; kx < p.kernel_w; ++kx) {
+          const int32_t* src = col.data() + static_cast<std::size_t>((co * p.kernel_h + ky) * p.kernel_w + kx) * HW;
+          int32_t* dst = out_g + co * out_plane;
+          for (int iy = 0; iy < p.in_h; ++iy) {
+            const int oy = iy * p.stride_h - p.pad_h + ky * p.dilation_h;
+            if (oy < 0 || oy >= Ho) continue;
+            for (int ix = 0; ix < p.in_w; ++ix) {
+              const int ox = ix * p.stride_w - p.pad_w + kx * p.dilation_w;
+              if (ox >= 0 && ox < Wo) dst[static_cast<std::size_t>(oy) * Wo + ox] += src[static_cast<std::size_t>(iy) * p.in_w + ix];
+            }
+          }
+        }
+  });
+}
+
+}  // namespace axevo::kernels

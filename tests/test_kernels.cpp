@@ -1,0 +1,432 @@
+// Approximate integer kernels: every fast path (each micro-kernel this CPU can run, 1 and 2
+// OpenMP threads) must equal the scalar reference bit for bit, for the exact table, the 13
+// EvoApprox tables in both operand orders and a few builtin approximate multipliers.
+#include <catch2/catch.hpp>
+#include <omp.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "axevo/error.hpp"
+#include "axevo/kernels/approx_conv.hpp"
+#include "axevo/kernels/approx_gemm.hpp"
+#include "test_support.hpp"
+
+using namespace axevo;
+using namespace axevo::kernels;
+
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
+struct NamedTable {
+  std::string name;
+  std::shared_ptr<const Table> table;
+};
+
+// exact, the 13 EvoApprox circuits, then up to 3 approximate builtin multipliers (loaded once).
+const std::vector<NamedTable>& all_tables() {
+  static const std::vector<NamedTable> tables = [] {
+    std::vector<NamedTable> v{{"exact", std::make_shared<Table>(exact_table())}};
+    auto evo = load_multiplier_library("lut:" + test::evoapprox_dir().string(), test::plugin_path()).multipliers;
+    std::sort(evo.begin(), evo.end(), [](const Multiplier& a, const Multiplier& b) { return a.name < b.name; });
+    for (const auto& m : evo) v.push_back({m.name, m.table});
+    auto builtin = load_multiplier_library("builtin", test::plugin_path()).multipliers;
+    std::sort(builtin.begin(), builtin.end(), [](const Multiplier& a, const Multiplier& b) { return a.name < b.name; });
+    const Table exact = exact_table();
+    int taken = 0;
+    for (const auto& m : builtin)
+      if (*m.table != exact && taken < 3) v.push_back({m.name, m.table}), ++taken;
+    return v;
+  }();
+  return tables;
+}
+
+// The tables a test sweeps: all of them in Release, a few under the sanitizers.
+std::vector<NamedTable> sweep_tables() {
+  const auto& all = all_tables();
+  if (!kSanitized) return all;
+  return {all[0], all[1], all[2], all.back()};
+}
+
+std::vector<int8_t> random_bytes(std::size_t n, std::mt19937& rng, double zero_fraction = 0.0) {
+  std::uniform_int_distribution<int> byte(-128, 127);
+  std::bernoulli_distribution zero(zero_fraction);
+  std::vector<int8_t> v(n);
+  for (auto& x : v) x = zero_fraction > 0 && zero(rng) ? int8_t{0} : static_cast<int8_t>(byte(rng));
+  return v;
+}
+
+// Restores the OpenMP thread count when a test ends.
+struct ThreadGuard {
+  int saved = omp_get_max_threads();
+  ~ThreadGuard() { omp_set_num_threads(saved); }
+};
+
+const OperandOrder kOrders[] = {OperandOrder::ActivationFirst, OperandOrder::WeightFirst};
+const int kThreads[] = {1, 2};
+
+// Runs approx_gemm on every path and thread count and compares with the reference.
+void check_gemm(const Table& table, OperandOrder order, const PreparedTable& prepared, int M, int N, int K,
+                std::mt19937& rng, double zero_fraction = 0.0, int pad = 0) {
+  const int ldx = K + pad, ldw = K + 2 * pad, ldy = N + 3 * pad;
+  const auto X = random_bytes(static_cast<std::size_t>(std::max(M, 1)) * ldx, rng, zero_fraction);
+  const auto W = random_bytes(static_cast<std::size_t>(std::max(N, 1)) * ldw, rng);
+  std::vector<int32_t> ref(static_cast<std::size_t>(std::max(M, 1)) * ldy, -7);
+  approx_gemm_reference(table, order, M, N, K, X.data(), ldx, W.data(), ldw, ref.data(), ldy);
+  for (KernelPath path : available_kernel_paths())
+    for (int threads : kThreads) {
+      omp_set_num_threads(threads);
+      std::vector<int32_t> y(ref.size(), -7);  // padding columns must stay untouched
+      approx_gemm(prepared, M, N, K, X.data(), ldx, W.data(), ldw, y.data(), ldy, path);
+      INFO("M=" << M << " N=" << N << " K=" << K << " path=" << kernel_path_name(path) << " threads=" << threads
+                << " order=" << (order == OperandOrder::ActivationFirst ? "activation-first" : "weight-first"));
+      REQUIRE(y == ref);
+    }
+}
+
+struct Shape {
+  int M, N, K;
+};
+
+}  // namespace
+
+TEST_CASE("kernels: the CPU dispatch lists the portable path first", "[kernels]") {
+  const auto paths = available_kernel_paths();
+  REQUIRE(!paths.empty());
+  CHECK(paths.front() == KernelPath::Scalar);
+  const KernelPath best = best_kernel_path();
+  CHECK(std::find(paths.begin(), paths.end(), best) != paths.end());
+  CHECK((best == KernelPath::Avx512) == (paths.back() == KernelPath::Avx512));
+  for (KernelPath p : paths) CHECK(kernel_path_name(p) != "?");
+}
+
+TEST_CASE("kernels: the swept tables include the 13 EvoApprox circuits, 6 not commutative", "[kernels]") {
+  const auto& tables = all_tables();
+  REQUIRE(tables.size() >= 14);
+  int evo = 0, not_commutative = 0;
+  for (const auto& t : tables) {
+    if (t.name.rfind("mul8s_", 0) != 0) continue;
+    ++evo;
+    bool commutative = true;
+    for (int a = -128; a < 128 && commutative; ++a)
+      for (int b = -128; b < a; ++b)
+        if ((*t.table)[table_index(a, b)] != (*t.table)[table_index(b, a)]) commutative = false;
+    not_commutative += !commutative;
+  }
+  CHECK(evo == 13);
+  CHECK(not_commutative == 6);
+}
+
+TEST_CASE("kernels: prepared table orientations and zero-operand detection", "[kernels]") {
+  const Table& evo = *all_tables().at(1).table;
+  for (OperandOrder order : kOrders) {
+    const PreparedTable p(evo, order);
+    for (int x = -128; x < 128; x += 5)
+      for (int w = -128; w < 128; w += 3) {
+        const int16_t expect = order == OperandOrder::ActivationFirst ? evo[table_index(x, w)] : evo[table_index(w, x)];
+        REQUIRE(p(x, w) == expect);
+        REQUIRE(p.activation_major()[table_index(x, w)] == expect);
+        REQUIRE(p.weight_major()[table_index(w, x)] == expect);
+      }
+  }
+  const PreparedTable exact(exact_table());
+  CHECK(exact.zero_activations()[0] == 1);
+  CHECK(exact.zero_weights()[0] == 1);
+  CHECK(exact.zero_activations()[1] == 0);
+  Table skewed = exact_table();
+  skewed[table_index(0, 5)] = 3;  // activation 0 no longer always gives 0
+  const PreparedTable s(skewed);
+  CHECK(s.zero_activations()[0] == 0);
+  CHECK(s.zero_weights()[0] == 1);  // weight 0 still gives 0 against every activation
+  CHECK(s.zero_weights()[5] == 0);
+}
+
+TEST_CASE("approx_gemm: exact table equals plain integer sums", "[kernels]") {
+  ThreadGuard guard;
+  std::mt19937 rng(1);
+  const PreparedTable prepared(exact_table());
+  for (Shape s : {Shape{1, 1, 1}, Shape{3, 7, 17}, Shape{65, 33, 7}, Shape{17, 65, 33}}) {
+    const auto X = random_bytes(static_cast<std::size_t>(s.M) * s.K, rng);
+    const auto W = random_bytes(static_cast<std::size_t>(s.N) * s.K, rng);
+    std::vector<int32_t> plain(static_cast<std::size_t>(s.M) * s.N, 0);
+    for (int m = 0; m < s.M; ++m)
+      for (int n = 0; n < s.N; ++n)
+        for (int k = 0; k < s.K; ++k) plain[m * s.N + n] += X[m * s.K + k] * W[n * s.K + k];
+    for (KernelPath path : available_kernel_paths())
+      for (int threads : kThreads) {
+        omp_set_num_threads(threads);
+        std::vector<int32_t> y(plain.size());
+        approx_gemm(prepared, s.M, s.N, s.K, X.data(), s.K, W.data(), s.K, y.data(), s.N, path);
+        REQUIRE(y == plain);
+      }
+  }
+}
+
+TEST_CASE("approx_gemm: every path equals the reference for every table and operand order", "[kernels]") {
+  ThreadGuard guard;
+  std::mt19937 rng(2);
+  std::vector<Shape> shapes = {{1, 1, 1},  {1, 3, 7},   {3, 1, 17},  {7, 17, 33}, {17, 33, 65},
+                               {33, 65, 3}, {65, 7, 1}, {65, 65, 17}, {1, 65, 65}};
+  if (!kSanitized) shapes.push_back({67, 300, 21});  // several row and lane blocks
+  for (const auto& t : sweep_tables())
+    for (OperandOrder order : kOrders) {
+      const PreparedTable prepared(*t.table, order);
+      INFO("table " << t.name);
+      for (Shape s : shapes) check_gemm(*t.table, order, prepared, s.M, s.N, s.K, rng);
+    }
+}
+
+TEST_CASE("approx_gemm: row strides, narrow N (transposed blocking) and empty sizes", "[kernels]") {
+  ThreadGuard guard;
+  std::mt19937 rng(3);
+  const Table& evo = *all_tables().at(3).table;
+  for (OperandOrder order : kOrders) {
+    const PreparedTable prepared(evo, order);
+    check_gemm(evo, order, prepared, 17, 33, 7, rng, 0.0, 5);   // ldx, ldw, ldy larger than the rows
+    check_gemm(evo, order, prepared, kSanitized ? 150 : 600, 5, 9, rng);  // N < 32 < M: lanes over M
+    check_gemm(evo, order, prepared, 70, 16, 150, rng, 0.0, 1);
+    check_gemm(evo, order, prepared, 5, 7, 0, rng);  // K = 0: all zeros
+    check_gemm(evo, order, prepared, 0, 7, 3, rng);
+  }
+  const PreparedTable prepared(evo);
+  int8_t x = 0;
+  int32_t y = 0;
+  CHECK_THROWS_AS(approx_gemm(prepared, -1, 1, 1, &x, 1, &x, 1, &y, 1), Error);
+  CHECK_THROWS_AS(approx_gemm(prepared, 2, 2, 3, &x, 2, &x, 3, &y, 2), Error);
+}
+
+TEST_CASE("approx_gemm: zero skipping is exact for tables with and without M(0, w) == 0", "[kernels]") {
+  ThreadGuard guard;
+  std::mt19937 rng(4);
+  Table leaky = exact_table();
+  for (int w = -128; w < 128; w += 7) leaky[table_index(0, w)] = static_cast<int16_t>(w / 3 + 1);  // M(0, w) != 0
+  Table leaky_weight = exact_table();
+  leaky_weight[table_index(9, 0)] = -11;  // weight 0 no longer always gives 0
+  for (const Table* t : std::vector<const Table*>{all_tables()[0].table.get(), &leaky, &leaky_weight, all_tables()[5].table.get()})
+    for (OperandOrder order : kOrders) {
+      const PreparedTable prepared(*t, order);
+      // ReLU-like activations: most are 0, whole k-steps of a row tile are 0.
+      check_gemm(*t, order, prepared, 33, 40, 65, rng, 0.7);
+      check_gemm(*t, order, prepared, 64, 9, 50, rng, 0.95);
+    }
+}
+
+TEST_CASE("approx_gemm: an int8 LSTM step's gate matmuls", "[kernels]") {
+  // gates[b][4H] = sum_i M(x_t[b][i], W[g][i]) + sum_j M(h[b][j], R[g][j]): the input and
+  // recurrent matmuls are two GEMMs (W = [4H][I], R = [4H][H]) added in int32.
+  ThreadGuard guard;
+  std::mt19937 rng(5);
+  const int batch = 3, input = 13, hidden = 11, G = 4 * hidden;
+  const Table& evo = *all_tables().at(6).table;
+  for (OperandOrder order : kOrders) {
+    const PreparedTable prepared(evo, order);
+    const auto x = random_bytes(batch * input, rng), h = random_bytes(batch * hidden, rng);
+    const auto W = random_bytes(G * input, rng), R = random_bytes(G * hidden, rng);
+    std::vector<int32_t> expect(batch * G, 0);
+    for (int b = 0; b < batch; ++b)
+      for (int g = 0; g < G; ++g) {
+        for (int i = 0; i < input; ++i) {
+          const int a = x[b * input + i], w = W[g * input + i];
+          expect[b * G + g] += order == OperandOrder::ActivationFirst ? evo[table_index(a, w)] : evo[table_index(w, a)];
+        }
+        for (int j = 0; j < hidden; ++j) {
+          const int a = h[b * hidden + j], w = R[g * hidden + j];
+          expect[b * G + g] += order == OperandOrder::ActivationFirst ? evo[table_index(a, w)] : evo[table_index(w, a)];
+        }
+      }
+    for (KernelPath path : available_kernel_paths()) {
+      std::vector<int32_t> gx(batch * G), gh(batch * G), gates(batch * G);
+      approx_gemm(prepared, batch, G, input, x.data(), input, W.data(), input, gx.data(), G, path);
+      approx_gemm(prepared, batch, G, hidden, h.data(), hidden, R.data(), hidden, gh.data(), G, path);
+      for (int i = 0; i < batch * G; ++i) gates[i] = gx[i] + gh[i];
+      REQUIRE(gates == expect);
+    }
+  }
+}
+
+namespace {
+
+Conv2dParams conv(int batch, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh,
+                  int dw, int groups) {
+  Conv2dParams p;
+  p.batch = batch, p.in_channels = cin, p.in_h = h, p.in_w = w, p.out_channels = cout;
+  p.kernel_h = kh, p.kernel_w = kw, p.stride_h = sh, p.stride_w = sw, p.pad_h = ph, p.pad_w = pw;
+  p.dilation_h = dh, p.dilation_w = dw, p.groups = groups;
+  return p;
+}
+
+ConvTranspose2dParams deconv(int batch, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph,
+                             int pw, int oph, int opw, int dh, int dw, int groups) {
+  ConvTranspose2dParams p;
+  p.batch = batch, p.in_channels = cin, p.in_h = h, p.in_w = w, p.out_channels = cout;
+  p.kernel_h = kh, p.kernel_w = kw, p.stride_h = sh, p.stride_w = sw, p.pad_h = ph, p.pad_w = pw;
+  p.output_pad_h = oph, p.output_pad_w = opw, p.dilation_h = dh, p.dilation_w = dw, p.groups = groups;
+  return p;
+}
+
+std::vector<Conv2dParams> conv_cases() {
+  std::vector<Conv2dParams> v = {
+      conv(1, 3, 7, 9, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),    conv(2, 4, 11, 7, 6, 5, 5, 2, 2, 2, 2, 1, 1, 2),
+      conv(1, 6, 9, 9, 6, 3, 3, 1, 1, 1, 1, 1, 1, 6),    conv(1, 5, 13, 11, 7, 1, 1, 3, 3, 0, 0, 1, 1, 1),
+      conv(2, 4, 10, 13, 8, 3, 5, 2, 3, 0, 2, 2, 2, 2),  conv(1, 8, 17, 17, 16, 3, 3, 1, 1, 1, 1, 2, 2, 8),
+      conv(3, 2, 5, 5, 3, 5, 5, 1, 1, 2, 2, 1, 1, 1),    conv(1, 3, 33, 31, 5, 3, 3, 2, 1, 1, 0, 1, 2, 1),
+      conv(1, 4, 9, 7, 8, 3, 3, 2, 2, 1, 1, 1, 1, 4),    conv(1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1),
+      conv(4, 16, 15, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16)};  // many (image, group) tasks: parallel outside
+  if (!kSanitized) v.push_back(conv(2, 16, 12, 12, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1));
+  return v;
+}
+
+std::vector<ConvTranspose2dParams> deconv_cases() {
+  std::vector<ConvTranspose2dParams> v = {
+      deconv(1, 3, 5, 7, 4, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1),  deconv(2, 4, 4, 5, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2),
+      deconv(1, 6, 7, 7, 6, 4, 4, 2, 2, 1, 1, 0, 0, 1, 1, 6),  deconv(1, 5, 6, 3, 3, 5, 5, 3, 3, 2, 2, 2, 1, 1, 1, 1),
+      deconv(2, 4, 5, 5, 8, 3, 3, 2, 1, 1, 0, 1, 0, 2, 2, 2),  deconv(1, 8, 9, 9, 16, 1, 1, 2, 2, 0, 0, 1, 1, 1, 1, 1),
+      deconv(1, 3, 3, 5, 2, 5, 3, 3, 2, 0, 1, 0, 1, 1, 2, 1),  deconv(4, 16, 6, 6, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 16)};
+  if (!kSanitized) v.push_back(deconv(2, 32, 8, 8, 24, 4, 4, 2, 2, 1, 1, 0, 0, 1, 1, 1));
+  return v;
+}
+
+std::string describe(const Conv2dParams& p) {
+  return "conv b" + std::to_string(p.batch) + " c" + std::to_string(p.in_channels) + " " + std::to_string(p.in_h) +
+         "x" + std::to_string(p.in_w) + " o" + std::to_string(p.out_channels) + " k" + std::to_string(p.kernel_h) +
+         "x" + std::to_string(p.kernel_w) + " s" + std::to_string(p.stride_h) + "," + std::to_string(p.stride_w) +
+         " p" + std::to_string(p.pad_h) + "," + std::to_string(p.pad_w) + " d" + std::to_string(p.dilation_h) + "," +
+         std::to_string(p.dilation_w) + " g" + std::to_string(p.groups);
+}
+
+std::string describe(const ConvTranspose2dParams& p) {
+  return "deconv b" + std::to_string(p.batch) + " c" + std::to_string(p.in_channels) + " " + std::to_string(p.in_h) +
+         "x" + std::to_string(p.in_w) + " o" + std::to_string(p.out_channels) + " k" + std::to_string(p.kernel_h) +
+         "x" + std::to_string(p.kernel_w) + " s" + std::to_string(p.stride_h) + "," + std::to_string(p.stride_w) +
+         " p" + std::to_string(p.pad_h) + "," + std::to_string(p.pad_w) + " op" + std::to_string(p.output_pad_h) +
+         "," + std::to_string(p.output_pad_w) + " d" + std::to_string(p.dilation_h) + "," +
+         std::to_string(p.dilation_w) + " g" + std::to_string(p.groups);
+}
+
+}  // namespace
+
+TEST_CASE("approx_conv2d: exact table equals a plain integer convolution", "[kernels]") {
+  // 1 image, 1 channel 3x3, 2x2 kernel, padding 1: hand-checked corner values.
+  const std::vector<int8_t> in = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  const std::vector<int8_t> w = {1, -1, 2, 3};
+  const Conv2dParams p = conv(1, 1, 3, 3, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1);
+  REQUIRE(p.out_h() == 4);
+  std::vector<int32_t> ref(16), fast(16);
+  approx_conv2d_reference(exact_table(), OperandOrder::ActivationFirst, p, in.data(), w.data(), ref.data());
+  approx_conv2d(PreparedTable(exact_table()), p, in.data(), w.data(), fast.data());
+  CHECK(ref[0] == 3 * 1);                          // only input (0,0) under weight (1,1)
+  CHECK(ref[5] == 1 * 1 - 2 + 2 * 4 + 3 * 5);      // window rows 0-1, cols 0-1
+  CHECK(ref[15] == 1 * 9);                         // only input (2,2) under weight (0,0)
+  CHECK(fast == ref);
+}
+
+TEST_CASE("approx_conv2d: every path equals the direct reference", "[kernels]") {
+  ThreadGuard guard;
+  std::mt19937 rng(6);
+  const auto tables = sweep_tables();
+  for (const auto& p : conv_cases()) {
+    const std::size_t in_n = static_cast<std::size_t>(p.batch) * p.in_channels * p.in_h * p.in_w;
+    const std::size_t w_n =
+        static_cast<std::size_t>(p.out_channels) * (p.in_channels / p.groups) * p.kernel_h * p.kernel_w;
+    const std::size_t out_n = static_cast<std::size_t>(p.batch) * p.out_channels * p.out_h() * p.out_w();
+    const auto in = random_bytes(in_n, rng, 0.3), w = random_bytes(w_n, rng);
+    // Every table for the small cases; a rotating pair of tables for the larger ones.
+    for (std::size_t ti = 0; ti < tables.size(); ++ti) {
+      if (out_n * w_n / p.out_channels > 200000 && ti % 5 != 0) continue;
+      for (OperandOrder order : kOrders) {
+        const PreparedTable prepared(*tables[ti].table, order);
+        std::vector<int32_t> ref(out_n, -1);
+        approx_conv2d_reference(*tables[ti].table, order, p, in.data(), w.data(), ref.data());
+        for (KernelPath path : available_kernel_paths())
+          for (int threads : kThreads) {
+            omp_set_num_threads(threads);
+            std::vector<int32_t> out(out_n, -1);
+            approx_conv2d(prepared, p, in.data(), w.data(), out.data(), path);
+            INFO(describe(p) << " table " << tables[ti].name << " path " << kernel_path_name(path) << " threads "
+                             << threads);
+            REQUIRE(out == ref);
+          }
+      }
+    }
+  }
+}
+
+TEST_CASE("approx_conv2d: padding is multiplied as the quantized zero", "[kernels]") {
+  // With M(0, w) = 1 for every w, a 3x3 kernel over a 1x1 input with padding 1 sees 8 padded
+  // positions: output = M(x, w_center) + 8.
+  Table t = exact_table();
+  for (int w = -128; w < 128; ++w) t[table_index(0, w)] = 1;
+  const Conv2dParams p = conv(1, 1, 1, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+  const std::vector<int8_t> in = {5}, w = {1, 1, 1, 1, 7, 1, 1, 1, 1};
+  int32_t ref = 0, fast = 0;
+  approx_conv2d_reference(t, OperandOrder::ActivationFirst, p, in.data(), w.data(), &ref);
+  approx_conv2d(PreparedTable(t), p, in.data(), w.data(), &fast);
+  CHECK(ref == 35 + 8);
+  CHECK(fast == ref);
+}
+
+TEST_CASE("approx_conv_transpose2d: every path equals the direct scatter reference", "[kernels]") {
+  ThreadGuard guard;
+  std::mt19937 rng(7);
+  const auto tables = sweep_tables();
+  for (const auto& p : deconv_cases()) {
+    const std::size_t in_n = static_cast<std::size_t>(p.batch) * p.in_channels * p.in_h * p.in_w;
+    const std::size_t w_n =
+        static_cast<std::size_t>(p.in_channels) * (p.out_channels / p.groups) * p.kernel_h * p.kernel_w;
+    const std::size_t out_n = static_cast<std::size_t>(p.batch) * p.out_channels * p.out_h() * p.out_w();
+    const auto in = random_bytes(in_n, rng, 0.3), w = random_bytes(w_n, rng);
+    for (std::size_t ti = 0; ti < tables.size(); ++ti) {
+      if (in_n * w_n / p.in_channels > 200000 && ti % 5 != 0) continue;
+      for (OperandOrder order : kOrders) {
+        const PreparedTable prepared(*tables[ti].table, order);
+        std::vector<int32_t> ref(out_n, -1);
+        approx_conv_transpose2d_reference(*tables[ti].table, order, p, in.data(), w.data(), ref.data());
+        for (KernelPath path : available_kernel_paths())
+          for (int threads : kThreads) {
+            omp_set_num_threads(threads);
+            std::vector<int32_t> out(out_n, -1);
+            approx_conv_transpose2d(prepared, p, in.data(), w.data(), out.data(), path);
+            INFO(describe(p) << " table " << tables[ti].name << " path " << kernel_path_name(path) << " threads "
+                             << threads);
+            REQUIRE(out == ref);
+          }
+      }
+    }
+  }
+}
+
+TEST_CASE("approx_conv_transpose2d: exact table, hand-checked stride-2 upsampling", "[kernels]") {
+  // 1x2 input, 1x2 kernel, stride 2: output = [x0*w0, x0*w1, x1*w0, x1*w1].
+  const ConvTranspose2dParams p = deconv(1, 1, 1, 2, 1, 1, 2, 1, 2, 0, 0, 0, 0, 1, 1, 1);
+  REQUIRE(p.out_w() == 4);
+  const std::vector<int8_t> in = {3, -2}, w = {5, 7};
+  std::vector<int32_t> ref(4), fast(4);
+  approx_conv_transpose2d_reference(exact_table(), OperandOrder::ActivationFirst, p, in.data(), w.data(), ref.data());
+  approx_conv_transpose2d(PreparedTable(exact_table()), p, in.data(), w.data(), fast.data());
+  CHECK(ref == std::vector<int32_t>{15, 21, -10, -14});
+  CHECK(fast == ref);
+}
+
+TEST_CASE("approx conv: inconsistent parameters are refused", "[kernels]") {
+  const PreparedTable prepared(exact_table());
+  int8_t b = 0;
+  int32_t o = 0;
+  CHECK_THROWS_AS(approx_conv2d(prepared, conv(1, 3, 5, 5, 4, 3, 3, 1, 1, 0, 0, 1, 1, 2), &b, &b, &o), Error);
+  CHECK_THROWS_AS(approx_conv2d(prepared, conv(1, 1, 2, 2, 1, 5, 5, 1, 1, 0, 0, 1, 1, 1), &b, &b, &o), Error);
+  CHECK_THROWS_AS(approx_conv_transpose2d(prepared, deconv(1, 1, 2, 2, 1, 3, 3, 2, 2, 0, 0, 2, 0, 1, 1, 1), &b, &b, &o),
+                  Error);
+}
