@@ -23,6 +23,7 @@ struct Executor::Impl {
   std::vector<std::string> layer_names;  // by slot
   std::vector<std::size_t> layer_nodes;  // by slot
   std::vector<MatMulKernel> kernels;     // by slot
+  Executor::LayerInputObserver observer;
 
   void compile();
   std::vector<Tensor> execute(const std::map<std::string, Tensor>& given, std::vector<LayerInfo>* trace) const;
@@ -101,6 +102,7 @@ std::vector<Tensor> Executor::Impl::execute(const std::map<std::string, Tensor>&
       if (v >= 0 && !t) throw Error("node '" + graph.node_name(k) + "': value '" + value_names[static_cast<std::size_t>(v)] + "' is not computed");
       in.push_back(t);
     }
+    if (observer && s.op->approximable() && !in.empty() && in[0]) observer(layer_names[static_cast<std::size_t>(s.op->layer_slot)], *in[0]);
     std::vector<Tensor> out(s.outputs.size());
     try {
       s.op->run(in, out, ctx);
@@ -160,6 +162,8 @@ std::vector<Tensor> Executor::run(const Tensor& input) const {
     throw Error("the graph has " + std::to_string(free_inputs.size()) + " inputs; give them by name");
   return impl_->execute({{free_inputs.front(), input}}, nullptr);
 }
+
+void Executor::set_input_observer(LayerInputObserver observer) { impl_->observer = std::move(observer); }
 
 void Executor::set_kernel(const std::string& layer, MatMulKernel kernel) {
   for (std::size_t s = 0; s < impl_->layer_names.size(); ++s)

@@ -76,6 +76,11 @@ class Executor {
   // Replaces the products of one approximable layer (by LayerInfo::name); an empty function
   // restores the float kernel.  Throws axevo::Error for an unknown layer name.
   void set_kernel(const std::string& layer, MatMulKernel kernel);
+  // Called (sequentially, from the thread that runs the graph) with the activation input
+  // (the node's first input) of every approximable layer on each run; used for calibration.
+  // An empty function removes it.
+  using LayerInputObserver = std::function<void(const std::string& layer, const Tensor& activation)>;
+  void set_input_observer(LayerInputObserver observer);
   // The names of the approximable layers, in node order.
   std::vector<std::string> approximable_layer_names() const;
   // Shapes, MACs and parameters of the approximable layers for an input shape (runs the

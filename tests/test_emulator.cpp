@@ -1,0 +1,126 @@
+// The 8-bit emulator: calibration, per-layer assignment, and the integer semantics of an
+// emulated layer checked against a hand computation; accuracy on a real PyTorch export.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "axevo/dataset.hpp"
+#include "axevo/emulator.hpp"
+#include "axevo/error.hpp"
+#include "axevo/library.hpp"
+#include "axevo/model_loader.hpp"
+#include "test_support.hpp"
+
+using namespace axevo;
+using Catch::Matchers::Contains;
+
+namespace {
+
+const Dataset& fashion() {
+  static const Dataset ds = load_dataset("fashion-mnist", test::plugin_path());
+  return ds;
+}
+
+Tensor images(const DatasetSplit& split, std::size_t start, std::size_t n) {
+  std::vector<std::size_t> idx(n);
+  for (std::size_t i = 0; i < n; ++i) idx[i] = start + i;
+  Tensor x(DType::Float32, {static_cast<int64_t>(n), 1, 28, 28});
+  fill_batch(split, idx, Normalization{{0.2860f}, {0.3530f}}, x.f());
+  return x;
+}
+
+int correct(const Emulator& emu, std::size_t n) {
+  const auto& test = fashion().split("test");
+  int ok = 0;
+  for (std::size_t start = 0; start < n; start += 500) {
+    const std::size_t b = std::min<std::size_t>(500, n - start);
+    const Tensor logits = emu.run(images(test, start, b))[0];
+    for (std::size_t i = 0; i < b; ++i) {
+      const float* row = logits.f() + i * 10;
+      ok += (std::max_element(row, row + 10) - row) == test.labels[start + i];
+    }
+  }
+  return ok;
+}
+
+}  // namespace
+
+TEST_CASE("emulator: a Gemm layer follows the documented integer semantics", "[emulator]") {
+  // y = x · Wᵀ + b with 2 inputs, 3 outputs.
+  Graph g;
+  g.opset = 13;
+  g.inputs.push_back({"x", DType::Float32, {-1, 2}});
+  g.outputs = {"y"};
+  g.initializers["W"] = Tensor::from_floats({3, 2}, {0.5f, -1.0f, 0.25f, 0.125f, -0.75f, 1.0f});
+  g.initializers["b"] = Tensor::from_floats({3}, {0.1f, 0.0f, -0.2f});
+  Node gemm;
+  gemm.op_type = "Gemm";
+  gemm.name = "fc";
+  gemm.inputs = {"x", "W", "b"};
+  gemm.outputs = {"y"};
+  Attribute trans_b;
+  trans_b.kind = Attribute::Kind::Int;
+  trans_b.i = 1;
+  gemm.attributes["transB"] = trans_b;
+  g.nodes.push_back(gemm);
+  const Tensor x = Tensor::from_floats({1, 2}, {0.0165f, -0.7f});  // quantizes to {3, -127}
+  QuantOptions opt;
+  opt.calibration = quant::CalibrationMethod::Max;
+  const Calibration cal = calibrate(g, {x}, opt);
+  REQUIRE(cal.activation_scale.at("fc") == Approx(0.7f / 127));
+  // A multiplier that is exact except 3 * w = 3 * w + 1 for every w: visible in the sums.
+  Table t = exact_table();
+  for (int w = -128; w < 128; ++w) t[table_index(3, w)] = static_cast<int16_t>(3 * w + 1);
+  const Multiplier m = make_multiplier("plus_one_on_3", t);
+  Emulator emu(g, cal, opt);
+  emu.assign("fc", &m);
+  const Tensor y = emu.run(x)[0];
+  // By hand: s_x = 0.7/127, s_w = 1/127 (max |W| = 1), q = round_half_even(v / s).
+  const float sx = 0.7f / 127, sw = 1.0f / 127;
+  const int qx[2] = {static_cast<int>(quant::round_half_even(0.0165f / sx)), -127};
+  REQUIRE(qx[0] == 3);
+  const float W[3][2] = {{0.5f, -1.0f}, {0.25f, 0.125f}, {-0.75f, 1.0f}};
+  const float b[3] = {0.1f, 0.0f, -0.2f};
+  for (int n = 0; n < 3; ++n) {
+    int acc = 0, exact_acc = 0;
+    for (int k = 0; k < 2; ++k) {
+      const int qw = static_cast<int>(quant::round_half_even(W[n][k] / sw));
+      acc += t[table_index(qx[k], qw)];
+      exact_acc += qx[k] * qw;
+    }
+    CHECK(acc == exact_acc + 1);  // the table's one deviation is in every output
+    CHECK(y.f()[n] == Approx(static_cast<float>(acc) * sx * sw + b[n]).epsilon(1e-6));
+  }
+  REQUIRE_THROWS_WITH(emu.assign("fc2", &m), Contains("unknown layer 'fc2'") && Contains("fc"));
+  emu.assign("fc", nullptr);  // back to float
+  const Tensor yf = emu.run(x)[0];
+  CHECK(yf.f()[0] == Approx(0.0165f * 0.5f + 0.7f * 1.0f + 0.1f));
+}
+
+TEST_CASE("emulator: LeNet-5 export in exact 8 bits stays within 0.5 points of float; 1KV8 equals exact",
+          "[emulator][evoapprox]") {
+  const Graph g = load_model(test::shared_dir() / "models" / "lenet5_fmnist.onnx", test::plugin_path());
+  const auto& train = fashion().split("train");
+  std::vector<Tensor> batches;
+  for (std::size_t s = 0; s < 2000; s += 500) batches.push_back(images(train, s, 500));
+  const QuantOptions opt;  // per-tensor weights, percentile 99.99 activations
+  const Calibration cal = calibrate(g, batches, opt);
+  Emulator emu(g, cal, opt);
+  const int float_correct = correct(emu, 10000);
+  CHECK(std::abs(float_correct - 9008) <= 2);
+  const Multiplier exact = make_multiplier("exact", exact_table());
+  emu.assign_all(&exact);
+  const int exact_correct = correct(emu, 10000);
+  WARN("LeNet-5 (shared export): float " << float_correct << ", exact 8-bit " << exact_correct << " of 10,000");
+  CHECK(std::abs(exact_correct - float_correct) <= 50);  // 0.5 points of 10,000
+  // EvoApprox's exact circuit gives bit-identical outputs.
+  const auto evo = MultiplierSet::load({"lut:" + test::evoapprox_dir().string()}, test::plugin_path(), nullptr);
+  const Tensor x = images(fashion().split("test"), 0, 200);
+  const Tensor a = emu.run(x)[0];
+  emu.assign_all(&evo.get("mul8s_1KV8"));
+  const Tensor b = emu.run(x)[0];
+  CHECK(a.f32 == b.f32);
+  // A coarse circuit changes them.
+  emu.assign_all(&evo.get("mul8s_1KR3"));
+  CHECK(emu.run(x)[0].f32 != a.f32);
+}
