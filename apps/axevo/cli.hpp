@@ -53,5 +53,6 @@ std::string csv_escape(const std::string& field);
 int cmd_mult(int argc, char** argv);
 int cmd_plugins(int argc, char** argv);
 int cmd_info(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
 
 }  // namespace axevo::cli

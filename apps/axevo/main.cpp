@@ -13,6 +13,7 @@ const char* kHelp = R"(axevo )" AXEVO_VERSION R"( - approximate multipliers in 8
 Usage: axevo <command> [options]      (axevo <command> --help for details)
 
 Commands:
+  eval            accuracy of a multiplier assignment, beside float and exact 8-bit
   info            the approximable layers of a model: shapes, MACs, parameters
   mult list       table of multipliers: error metrics, power, area, delay, cost model
   mult show       one multiplier in detail, with an error heat map (PNG or SVG)
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   try {
     if (command == "mult") return axevo::cli::cmd_mult(argc - 1, argv + 1);
+    if (command == "eval") return axevo::cli::cmd_eval(argc - 1, argv + 1);
     if (command == "info") return axevo::cli::cmd_info(argc - 1, argv + 1);
     if (command == "plugins") return axevo::cli::cmd_plugins(argc - 1, argv + 1);
     throw axevo::cli::UsageError("unknown command '" + command + "'");

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "axevo/error.hpp"
+#include "axevo/io.hpp"
 
 namespace axevo {
 
@@ -16,15 +17,19 @@ Table exact_table() {
 }
 
 std::string table_sha256(const Table& table) {
-  unsigned char bytes[kTableSize * 2];
+  std::string bytes(kTableSize * 2, '\0');
   for (std::size_t i = 0; i < kTableSize; ++i) {
     const auto v = static_cast<uint16_t>(table[i]);
-    bytes[2 * i] = static_cast<unsigned char>(v & 0xff);
-    bytes[2 * i + 1] = static_cast<unsigned char>(v >> 8);
+    bytes[2 * i] = static_cast<char>(v & 0xff);
+    bytes[2 * i + 1] = static_cast<char>(v >> 8);
   }
+  return sha256_hex(bytes);
+}
+
+std::string sha256_hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(bytes, sizeof bytes, digest, &len, EVP_sha256(), nullptr) != 1)
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr) != 1)
     throw Error("internal error: SHA-256 failed");
   std::string hex;
   char buf[3];

@@ -12,4 +12,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view data)
 // Reads a whole file; throws axevo::Error naming the file when it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 
+// SHA-256 of bytes, lowercase hex.
+std::string sha256_hex(std::string_view bytes);
+
 }  // namespace axevo
