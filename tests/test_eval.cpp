@@ -109,3 +109,16 @@ TEST_CASE("eval: bad configs and inputs are one clear error each", "[eval][cli][
   CHECK(run_axevo({"eval", "--uniform", "exact", "--assign", "a=b", "--model", "x.onnx"}).exit_code == 2);
   CHECK(run_axevo({"eval", "--split", "train", "--model", "x.onnx"}).exit_code == 2);
 }
+
+TEST_CASE("eval: --uniform with a list gives one row per multiplier after the baselines", "[eval][cli]") {
+  use_scratch_cache("eval_list");
+  const auto r = run_axevo({"eval", kSrc + "/configs/lenet5.yaml", "--uniform", "bw_trunc_k2,bw_exact,exact", "--limit", "200",
+                            "--format", "csv"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = axevo::test::parse_csv(r.out);
+  REQUIRE(rows.size() == 4);  // float, exact 8-bit, bw_trunc_k2, bw_exact ("exact" is the baseline row)
+  CHECK(axevo::test::cell(rows[2], "assignment") == "bw_trunc_k2");
+  // bw_exact is the exact circuit: the same accuracy as the exact baseline.
+  CHECK(axevo::test::cell(rows[3], "top1") == axevo::test::cell(rows[1], "top1"));
+}

@@ -109,7 +109,7 @@ int cmd_eval(int argc, char** argv) {
   LibraryOptions libs;
   po::options_description opts("Options");
   opts.add_options()("help,h", "show this help")("uniform,u", po::value<std::string>(&uniform),
-                                                 "one multiplier (or float / exact) for every layer")(
+                                                 "one multiplier for every layer; a list A,B,C (or all) gives one run each")(
       "assign,a", po::value<std::string>(&assign), "per-layer multipliers: LAYER=MULT,LAYER=MULT (others: the default)")(
       "split", po::value<std::string>(&split)->default_value("test"), "test, or validation (carved from the training set)")(
       "limit", po::value<std::size_t>(&limit), "evaluate only the first N images of the split")(
@@ -251,7 +251,26 @@ int cmd_eval(int argc, char** argv) {
 
   Emulator emu(graph, cal, c.quant);
   // Checks every name before any evaluation.
-  const Multiplier* default_mult = resolve(c.default_assignment);
+  // --uniform A,B,C (or all): one uniform run per multiplier after the baselines.
+  std::vector<std::string> uniform_list;
+  if (c.layer_assignment.empty()) {
+    if (c.default_assignment == "all") {
+      for (const Multiplier& m : set.all()) uniform_list.push_back(m.name);
+    } else {
+      std::size_t start = 0;
+      while (start <= c.default_assignment.size()) {
+        const std::size_t comma = c.default_assignment.find(',', start);
+        const std::string item = c.default_assignment.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!item.empty() && item != "exact" && item != "float") uniform_list.push_back(item);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    }
+    for (const auto& u : uniform_list) resolve(u);  // unknown names fail before any work
+  } else if (c.default_assignment.find(',') != std::string::npos || c.default_assignment == "all") {
+    throw Error("assignment default '" + c.default_assignment + "': a list of multipliers needs --uniform without per-layer assignments");
+  }
+  const Multiplier* default_mult = uniform_list.empty() || !c.layer_assignment.empty() ? resolve(c.default_assignment) : nullptr;
   std::map<std::string, const Multiplier*> chosen;
   for (const auto& l : layers) chosen[l] = default_mult;
   for (const auto& [layer, mult] : c.layer_assignment) {
@@ -317,10 +336,13 @@ int cmd_eval(int argc, char** argv) {
   rows.emplace_back("float", evaluate("float", true));
   emu.assign_all(&exact);
   rows.emplace_back("exact 8-bit", evaluate("exact 8-bit", false));
-  std::string name = c.layer_assignment.empty() ? c.default_assignment : "mixed";
-  if (!c.layer_assignment.empty() || (c.default_assignment != "exact" && c.default_assignment != "float")) {
+  if (!c.layer_assignment.empty()) {
     for (const auto& [layer, m] : chosen) emu.assign(layer, m);
-    rows.emplace_back(name, evaluate(name, false));
+    rows.emplace_back("mixed", evaluate("mixed", false));
+  }
+  for (const auto& u : uniform_list) {
+    emu.assign_all(resolve(u));
+    rows.emplace_back(u, evaluate(u, false));
   }
   const Scores& main = rows.back().second;
 
