@@ -51,6 +51,15 @@ bool parse(int argc, char** argv, const po::options_description& visible, const 
   return true;
 }
 
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts(1);
+  for (char c : text) {
+    if (c == separator) parts.emplace_back();
+    else parts.back() += c;
+  }
+  return parts;
+}
+
 void warn(const std::string& message) { std::cerr << "axevo: warning: " << message << "\n"; }
 
 std::string format_number(double v) {

@@ -36,6 +36,9 @@ bool parse(int argc, char** argv, const po::options_description& visible, const 
 
 void warn(const std::string& message);
 
+// "a,b,,c" -> {"a", "b", "", "c"}; "" -> {""}.
+std::vector<std::string> split(const std::string& text, char separator);
+
 // Shortest text that reads back as the same double; "" for NaN.
 std::string format_number(double v);
 // Fixed significant digits for human-readable tables; "-" for NaN.

@@ -73,10 +73,7 @@ class Section {
 Normalization parse_normalization(const std::string& text) {
   auto numbers = [&](const std::string& part) {
     std::vector<float> v;
-    std::size_t start = 0;
-    while (start <= part.size()) {
-      const std::size_t c = part.find(',', start);
-      const std::string item = part.substr(start, c == std::string::npos ? std::string::npos : c - start);
+    for (const std::string& item : split(part, ',')) {
       try {
         std::size_t used = 0;
         v.push_back(std::stof(item, &used));
@@ -84,8 +81,6 @@ Normalization parse_normalization(const std::string& text) {
       } catch (const std::exception&) {
         throw UsageError("--normalize: '" + item + "' is not a number (expected MEAN,STD or M1,M2,M3:S1,S2,S3)");
       }
-      if (c == std::string::npos) break;
-      start = c + 1;
     }
     return v;
   };

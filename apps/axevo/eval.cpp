@@ -153,16 +153,11 @@ int cmd_eval(int argc, char** argv) {
     c.layer_assignment.clear();
   }
   if (!assign.empty()) {
-    std::size_t start = 0;
-    while (start < assign.size()) {
-      const std::size_t comma = assign.find(',', start);
-      const std::string item = assign.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    for (const std::string& item : cli::split(assign, ',')) {
       const std::size_t eq = item.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
         throw UsageError("--assign: '" + item + "' is not LAYER=MULT");
       c.layer_assignment[item.substr(0, eq)] = item.substr(eq + 1);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
     }
   }
 
@@ -257,14 +252,8 @@ int cmd_eval(int argc, char** argv) {
     if (c.default_assignment == "all") {
       for (const Multiplier& m : set.all()) uniform_list.push_back(m.name);
     } else {
-      std::size_t start = 0;
-      while (start <= c.default_assignment.size()) {
-        const std::size_t comma = c.default_assignment.find(',', start);
-        const std::string item = c.default_assignment.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      for (const std::string& item : cli::split(c.default_assignment, ','))
         if (!item.empty() && item != "exact" && item != "float") uniform_list.push_back(item);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
     }
     for (const auto& u : uniform_list) resolve(u);  // unknown names fail before any work
   } else if (c.default_assignment.find(',') != std::string::npos || c.default_assignment == "all") {

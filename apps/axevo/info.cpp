@@ -1,4 +1,5 @@
 // axevo info MODEL: the approximable layers of a model.
+#include <algorithm>
 #include <iostream>
 
 #include "axevo/error.hpp"
@@ -18,10 +19,9 @@ std::string shape_text(const Shape& s) {
 
 Shape parse_shape(const std::string& text) {
   Shape s;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t x = text.find_first_of("x,", start);
-    const std::string part = text.substr(start, x == std::string::npos ? std::string::npos : x - start);
+  std::string normalized = text;
+  std::replace(normalized.begin(), normalized.end(), ',', 'x');
+  for (const std::string& part : split(normalized, 'x')) {
     try {
       std::size_t used = 0;
       const long long v = std::stoll(part, &used);
@@ -30,8 +30,6 @@ Shape parse_shape(const std::string& text) {
     } catch (const std::exception&) {
       throw UsageError("--input-shape: '" + text + "' is not a shape like 1x1x28x28");
     }
-    if (x == std::string::npos) break;
-    start = x + 1;
   }
   return s;
 }
