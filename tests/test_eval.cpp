@@ -2,6 +2,7 @@
 // of bad input (a clear message, exit 1).
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdlib>
 
 #include "axevo/io.hpp"
@@ -121,4 +122,24 @@ TEST_CASE("eval: --uniform with a list gives one row per multiplier after the ba
   CHECK(axevo::test::cell(rows[2], "assignment") == "bw_trunc_k2");
   // bw_exact is the exact circuit: the same accuracy as the exact baseline.
   CHECK(axevo::test::cell(rows[3], "top1") == axevo::test::cell(rows[1], "top1"));
+}
+
+TEST_CASE("eval: a generator's fidelity against float as MSE and PSNR", "[eval][cli]") {
+  use_scratch_cache("eval_psnr");
+  const auto r = run_axevo({"eval", kSrc + "/configs/dcgan.yaml", "--uniform", "bw_trunc_k4,bw_trunc_k8", "--limit", "200",
+                            "--format", "csv"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = axevo::test::parse_csv(r.out);
+  REQUIRE(rows.size() == 4);
+  CHECK(axevo::test::cell(rows[0], "mse") == "0");
+  const double exact_psnr = std::stod(axevo::test::cell(rows[1], "psnr_db"));
+  const double k4 = std::stod(axevo::test::cell(rows[2], "psnr_db"));
+  const double k8 = std::stod(axevo::test::cell(rows[3], "psnr_db"));
+  CHECK(exact_psnr > 35);  // 8-bit exact stays close to the float generator
+  CHECK(k4 < exact_psnr);  // coarser multipliers lose fidelity, monotonically here
+  CHECK(k8 < k4);
+  // PSNR and MSE agree: PSNR = 10 log10(range^2 / MSE) with the same range for every row.
+  const double mse1 = std::stod(axevo::test::cell(rows[1], "mse")), mse3 = std::stod(axevo::test::cell(rows[3], "mse"));
+  CHECK(exact_psnr - k8 == Approx(10 * std::log10(mse3 / mse1)).margin(1e-6));
 }

@@ -111,7 +111,7 @@ Config load_config(const fs::path& file) {
   Config c;
   c.file = file;
   const fs::path base = file.parent_path();
-  auto resolve = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : base / p; };
+  auto resolve = [&](const std::string& p) { return p.empty() || fs::path(p).is_absolute() ? fs::path(p) : base / p; };
   Section top(root, f, "the config",
               {"model", "dataset", "quantization", "libraries", "plugin_paths", "assignment", "metric", "batch_size",
                "cache_dir"});
@@ -122,7 +122,20 @@ Config load_config(const fs::path& file) {
     c.dataset = d.text("spec", c.dataset);
     // A dataset SPEC's path part is relative to the config too.
     const std::size_t colon = c.dataset.find(':');
-    if (colon != std::string::npos && c.dataset.rfind("npy:", 0) != 0) {
+    if (c.dataset.rfind("npy:", 0) == 0) {
+      // npy:X,Y or npy:train=X,Y;test=X,Y: every file relative to the config.
+      std::string spec = "npy:";
+      const auto parts = split(c.dataset.substr(4), ';');
+      for (std::size_t i = 0; i < parts.size(); ++i) {
+        std::string part = parts[i];
+        const std::size_t eq = part.find('=');
+        const std::string name = eq == std::string::npos ? "" : part.substr(0, eq + 1);
+        const auto files = split(eq == std::string::npos ? part : part.substr(eq + 1), ',');
+        spec += (i ? ";" : "") + name;
+        for (std::size_t k = 0; k < files.size(); ++k) spec += (k ? "," : "") + resolve(files[k]).string();
+      }
+      c.dataset = spec;
+    } else if (colon != std::string::npos) {
       const std::string arg = c.dataset.substr(colon + 1);
       if (!arg.empty() && !fs::path(arg).is_absolute()) c.dataset = c.dataset.substr(0, colon + 1) + resolve(arg).string();
     }

@@ -340,12 +340,14 @@ int cmd_eval(int argc, char** argv) {
   else t.header = {"assignment", "mse", "psnr_db", "images", "images_per_s"};
   const double float_top1 = rows[0].second.accuracy();
   for (const auto& [label, s] : rows) {
+    // People get rounded figures; csv and json the shortest exact form.
+    auto num = [&](double v, int digits) { return format == "table" ? format_human(v, digits) : format_number(v); };
     const std::string ips = format_human(s.seconds > 0 ? s.images / s.seconds : 0, 4);
     if (classify)
-      t.rows.push_back({label, format_human(s.accuracy(), 4), format_human(s.accuracy5(), 4),
-                        label == "float" ? "0" : format_human(float_top1 - s.accuracy(), 3), std::to_string(s.images), ips});
+      t.rows.push_back({label, num(s.accuracy(), 4), num(s.accuracy5(), 4),
+                        label == "float" ? "0" : num(float_top1 - s.accuracy(), 3), std::to_string(s.images), ips});
     else
-      t.rows.push_back({label, label == "float" ? "0" : format_human(s.mse(), 4), label == "float" ? "inf" : format_human(s.psnr(), 4),
+      t.rows.push_back({label, label == "float" ? "0" : num(s.mse(), 4), label == "float" ? "inf" : num(s.psnr(), 4),
                         std::to_string(s.images), ips});
   }
   if (format == "csv") {
