@@ -12,6 +12,9 @@
 // s_x comes from calibration (the layer's input tensor over N images), s_w = max|w| / qmax
 // over the whole weight tensor (per tensor) or the output channel's weights (per channel).
 // An LSTM's recurrent input h lies in (-1, 1): its scale is fixed at 1 / qmax.
+// Known deviation: a ConvTranspose output pixel that several kernel taps overlap is the
+// float sum of the taps' scaled int32 partial sums (the executor's GEMM + col2im), not one
+// int32 sum scaled once; the difference is float rounding (about 1e-7 relative).
 #include <map>
 #include <memory>
 #include <string>
