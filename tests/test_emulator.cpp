@@ -10,6 +10,7 @@
 #include "axevo/error.hpp"
 #include "axevo/library.hpp"
 #include "axevo/model_loader.hpp"
+#include "graph_builders.hpp"
 #include "test_support.hpp"
 
 using namespace axevo;
@@ -126,20 +127,8 @@ TEST_CASE("emulator: LeNet-5 export in exact 8 bits stays within 0.5 points of f
   CHECK(emu.run(x)[0].f32 != a.f32);
 }
 
-namespace {
-Attribute ints_attr(std::vector<int64_t> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::Ints;
-  a.ints = std::move(v);
-  return a;
-}
-Attribute int_attr(int64_t v) {
-  Attribute a;
-  a.kind = Attribute::Kind::Int;
-  a.i = v;
-  return a;
-}
-}  // namespace
+using axevo::test::int_attr;
+using axevo::test::ints_attr;
 
 TEST_CASE("emulator: an emulated Conv equals the reference table convolution bit for bit", "[emulator][evoapprox]") {
   // Odd shape: 2 images, 4 -> 6 channels in 2 groups, 7x9 input, 3x3 kernel, stride 2, pad 1,

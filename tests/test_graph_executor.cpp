@@ -9,38 +9,16 @@
 #include "axevo/error.hpp"
 #include "axevo/executor.hpp"
 #include "axevo/graph.hpp"
+#include "graph_builders.hpp"
 
 using namespace axevo;
 
+using axevo::test::int_attr;
+using axevo::test::ints_attr;
+using axevo::test::node;
+using axevo::test::string_attr;
+
 namespace {
-
-Node node(const std::string& op, std::vector<std::string> in, std::vector<std::string> out, const std::string& name = "") {
-  Node n;
-  n.op_type = op;
-  n.name = name;
-  n.inputs = std::move(in);
-  n.outputs = std::move(out);
-  return n;
-}
-
-Attribute ints_attr(std::vector<int64_t> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::Ints;
-  a.ints = std::move(v);
-  return a;
-}
-Attribute int_attr(int64_t v) {
-  Attribute a;
-  a.kind = Attribute::Kind::Int;
-  a.i = v;
-  return a;
-}
-Attribute string_attr(const std::string& v) {
-  Attribute a;
-  a.kind = Attribute::Kind::String;
-  a.s = v;
-  return a;
-}
 
 Tensor random_tensor(Shape shape, uint32_t seed) {
   std::mt19937 rng(seed);
