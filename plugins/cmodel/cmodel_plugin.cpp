@@ -37,6 +37,7 @@
 #include "axevo/error.hpp"
 #include "axevo/formats/metadata.hpp"
 #include "axevo/io.hpp"
+#include "metadata_record.hpp"
 #include "plugin_support.hpp"
 
 extern char** environ;
@@ -419,15 +420,8 @@ void load(const axevo_host* host, const std::string& arg) {
     if (!fresh) throw Error(file, chosen->line, "multiplier name '" + meta.name + "' is also used by " + it->second);
 
     const axevo::Table table = tabulate(path, *chosen);
-    axevo::plugin::Record r;
-    r.name = meta.name;
-    r.source = file;
-    r.family = meta.family;
-    r.params = meta.params;
+    axevo::plugin::Record r = axevo::plugin::record_from_metadata(meta, file);
     r.table = table.data();
-    r.power_mw = meta.power_mw;
-    r.area_um2 = meta.area_um2;
-    r.delay_ns = meta.delay_ns;
     axevo::plugin::add(host, r);
   }
 }

@@ -25,6 +25,7 @@
 #include "axevo/formats/metadata.hpp"
 #include "axevo/formats/tables.hpp"
 #include "axevo/io.hpp"
+#include "metadata_record.hpp"
 #include "plugin_support.hpp"
 
 namespace fs = std::filesystem;
@@ -185,15 +186,8 @@ void load(const axevo_host* host, const std::string& arg) {
         throw Error(e.meta.origin + ": sha256 " + e.meta.sha256 + " given for " + e.meta.name + ", but " + file +
                     " has sha256 " + actual + " (a stale table or metadata?)");
     }
-    axevo::plugin::Record r;
-    r.name = e.meta.name;
-    r.source = file;
-    r.family = e.meta.family;
-    r.params = e.meta.params;
+    axevo::plugin::Record r = axevo::plugin::record_from_metadata(e.meta, file);
     r.table = read.table.data();
-    r.power_mw = e.meta.power_mw;
-    r.area_um2 = e.meta.area_um2;
-    r.delay_ns = e.meta.delay_ns;
     axevo::plugin::add(host, r);
   }
 }

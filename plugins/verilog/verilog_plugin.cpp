@@ -20,6 +20,7 @@
 #include "axevo/formats/metadata.hpp"
 #include "axevo/formats/verilog.hpp"
 #include "axevo/io.hpp"
+#include "metadata_record.hpp"
 #include "plugin_support.hpp"
 
 namespace fs = std::filesystem;
@@ -91,15 +92,10 @@ void load(const axevo_host* host, const std::string& arg) {
       if (const auto row = folder.find(n.module_name); row != folder.end()) meta = row->second;
       if (sidecar && (sidecar->name.empty() || sidecar->name == n.module_name))
         axevo::formats::overlay_metadata(meta, *sidecar);
-      axevo::plugin::Record r;
+      axevo::plugin::Record r = axevo::plugin::record_from_metadata(meta, path);
       r.name = n.module_name;
-      r.source = path;
       r.family = "netlist";
-      r.params = meta.params;
       r.netlist = &n;
-      r.power_mw = meta.power_mw;
-      r.area_um2 = meta.area_um2;
-      r.delay_ns = meta.delay_ns;
       axevo::plugin::add(host, r);
     }
   }
