@@ -188,3 +188,75 @@ TEST_CASE("emulator: an emulated Conv equals the reference table convolution bit
     CHECK(same == acc.size());
   }
 }
+
+TEST_CASE("emulator: an emulated ConvTranspose equals the reference table scatter bit for bit", "[emulator][evoapprox]") {
+  // Odd shape: 2 images, 4 -> 6 channels in 2 groups, 5x6 input, 3x3 kernel, stride 2, pad 1,
+  // dilation 2, output padding 1 (so most output pixels sum several overlapping taps), a bias;
+  // a non-commutative EvoApprox circuit, both operand orders.  Each output must be the one
+  // int32 sum of all its taps, scaled once: y = float(acc) * s_x * s_w + b.
+  kernels::ConvTranspose2dParams p;
+  p.batch = 2, p.in_channels = 4, p.in_h = 5, p.in_w = 6, p.out_channels = 6, p.kernel_h = p.kernel_w = 3;
+  p.stride_h = p.stride_w = 2, p.pad_h = p.pad_w = 1, p.dilation_h = p.dilation_w = 2, p.groups = 2;
+  p.output_pad_h = p.output_pad_w = 1;
+  std::vector<float> w(4 * 3 * 3 * 3), xin(2 * 4 * 5 * 6), bias(6);
+  uint64_t state = 11;
+  auto rnd = [&state]() {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<float>(static_cast<int>((state >> 33) % 2001) - 1000) / 1000.0f;
+  };
+  for (auto& v : w) v = rnd();
+  for (auto& v : xin) v = rnd() * 3.0f;
+  for (auto& v : bias) v = rnd();
+  Graph g;
+  g.opset = 13;
+  g.inputs.push_back({"x", DType::Float32, {2, 4, 5, 6}});
+  g.outputs = {"y"};
+  g.initializers["W"] = Tensor::from_floats({4, 3, 3, 3}, w);
+  g.initializers["B"] = Tensor::from_floats({6}, bias);
+  Node deconv;
+  deconv.op_type = "ConvTranspose";
+  deconv.name = "deconv";
+  deconv.inputs = {"x", "W", "B"};
+  deconv.outputs = {"y"};
+  deconv.attributes["group"] = int_attr(2);
+  deconv.attributes["strides"] = ints_attr({2, 2});
+  deconv.attributes["pads"] = ints_attr({1, 1, 1, 1});
+  deconv.attributes["dilations"] = ints_attr({2, 2});
+  deconv.attributes["output_padding"] = ints_attr({1, 1});
+  deconv.attributes["kernel_shape"] = ints_attr({3, 3});
+  g.nodes.push_back(deconv);
+  const Tensor x = Tensor::from_floats({2, 4, 5, 6}, xin);
+  const auto evo = MultiplierSet::load({"lut:" + test::evoapprox_dir().string()}, test::plugin_path(), nullptr);
+  const Multiplier& m = evo.get("mul8s_1KRC");
+  for (auto order : {kernels::OperandOrder::ActivationFirst, kernels::OperandOrder::WeightFirst}) {
+    QuantOptions opt;
+    opt.calibration = quant::CalibrationMethod::Max;
+    opt.order = order;
+    Emulator emu(g, calibrate(g, {x}, opt), opt);
+    emu.assign("deconv", &m);
+    const Tensor y = emu.run(x)[0];
+    float xmax = 0;
+    for (float v : xin) xmax = std::max(xmax, std::fabs(v));
+    const float sx = quant::scale_from_threshold(xmax);
+    float wmax = 0;
+    for (float v : w) wmax = std::max(wmax, std::fabs(v));
+    const float sw = quant::scale_from_threshold(wmax);
+    std::vector<int8_t> qx(xin.size()), qw(w.size());
+    quant::quantize(xin.data(), xin.size(), sx, qx.data());
+    quant::quantize(w.data(), w.size(), sw, qw.data());
+    const int oh = p.out_h(), ow = p.out_w();
+    std::vector<int32_t> acc(static_cast<std::size_t>(2 * 6 * oh * ow));
+    kernels::approx_conv_transpose2d_reference(*m.table, order, p, qx.data(), qw.data(), acc.data());
+    REQUIRE(y.shape == Shape{2, 6, oh, ow});
+    std::size_t same = 0;
+    for (std::size_t i = 0; i < acc.size(); ++i) {
+      const std::size_t c = (i / static_cast<std::size_t>(oh * ow)) % 6;
+      same += y.f()[i] == static_cast<float>(acc[i]) * sx * sw + bias[c];
+    }
+    CHECK(same == acc.size());
+  }
+  // Per-channel weight scales cannot be summed across taps in integers: refused by name.
+  QuantOptions pc;
+  pc.weights = quant::WeightGranularity::PerChannel;
+  CHECK_THROWS_WITH(Emulator(g, calibrate(g, {x}, pc), pc), Contains("deconv") && Contains("per-channel"));
+}

@@ -74,6 +74,13 @@ struct Emulator::LayerState {
     const auto w = weights_for(p, recurrent ? s_r : s_w);
     std::vector<int8_t> qx(static_cast<std::size_t>(p.M * p.K));
     for (int64_t m = 0; m < p.M; ++m) quant::quantize(p.x + m * p.ldx, static_cast<std::size_t>(p.K), sx, qx.data() + m * p.K, qmax);
+    if (p.int_out && !per_channel && p.y_col_stride == 1) {  // the op adds integer sums (ConvTranspose)
+      kernels::approx_gemm(*table, static_cast<int>(p.M), static_cast<int>(p.N), static_cast<int>(p.K), qx.data(), p.K,
+                           w->q.data(), p.K, p.int_out->acc, p.y_row_stride);
+      p.int_out->s_x = sx;
+      p.int_out->s_w = w->scale[0];
+      return;
+    }
     std::vector<int32_t> acc(static_cast<std::size_t>(p.M * p.N));
     kernels::approx_gemm(*table, static_cast<int>(p.M), static_cast<int>(p.N), static_cast<int>(p.K), qx.data(), p.K,
                          w->q.data(), p.K, acc.data(), p.N);

@@ -12,9 +12,8 @@
 // s_x comes from calibration (the layer's input tensor over N images), s_w = max|w| / qmax
 // over the whole weight tensor (per tensor) or the output channel's weights (per channel).
 // An LSTM's recurrent input h lies in (-1, 1): its scale is fixed at 1 / qmax.
-// Known deviation: a ConvTranspose output pixel that several kernel taps overlap is the
-// float sum of the taps' scaled int32 partial sums (the executor's GEMM + col2im), not one
-// int32 sum scaled once; the difference is float rounding (about 1e-7 relative).
+// A ConvTranspose output pixel that several kernel taps overlap is one int32 sum over all of
+// them, scaled once (the executor's col2im adds the taps' integer sums).
 #include <map>
 #include <memory>
 #include <string>

@@ -37,6 +37,16 @@ struct MatMulProblem {
   int64_t y_row_stride = 0, y_col_stride = 1;
   // For an LSTM: "W" (input weights) or "R" (recurrent weights); empty otherwise.
   const char* part = "";
+  // Offered by an op that adds several outputs of one problem into one value (ConvTranspose's
+  // col2im): a kernel that computes Y = acc · s_x · s_w with int32 sums and one s_w for the whole
+  // problem may, instead of writing y, write acc to int_out->acc (same strides as y) and set
+  // int_out->s_x, s_w; the op then adds the integers exactly and scales each output once.
+  // Kernels that do not (the float one) ignore it and write y; s_x stays 0.
+  struct IntegerOutput {
+    int32_t* acc = nullptr;
+    float s_x = 0, s_w = 0;
+  };
+  IntegerOutput* int_out = nullptr;
 };
 using MatMulKernel = std::function<void(const MatMulProblem&)>;
 

@@ -176,6 +176,7 @@ class ConvTransposeOp : public Op {
     const float* wt = !w_rows_.empty() ? w_rows_.data() : (computed = weight_rows(w, G)).data();
     parallel_for(N, [&](int64_t n) {
       std::vector<float> xt(static_cast<std::size_t>(Pin * Cg)), col(static_cast<std::size_t>(Pin * Ncol));
+      std::vector<int32_t> coli, yi;  // integer columns and sums, when the kernel offers them
       for (int64_t gi = 0; gi < G; ++gi) {
         const float* xs = x.f() + (n * C + gi * Cg) * Pin;
         for (int64_t c = 0; c < Cg; ++c)
@@ -191,29 +192,45 @@ class ConvTransposeOp : public Op {
         p.y = col.data();
         p.y_row_stride = Ncol;
         p.y_col_stride = 1;
+        MatMulProblem::IntegerOutput io;
+        if (coli.empty()) coli.resize(col.size());
+        io.acc = coli.data();
+        p.int_out = &io;
         run_matmul(ctx, layer_slot, p);
+        const bool integer = io.s_x != 0;
+        if (integer) yi.assign(static_cast<std::size_t>(Mg * Pout), 0);
         float* ys = y.f() + (n * M + gi * Mg) * Pout;
-        int64_t pi = 0;
-        for (int64_t i0 = 0; i0 < in3[0]; ++i0)
-          for (int64_t i1 = 0; i1 < in3[1]; ++i1)
-            for (int64_t i2 = 0; i2 < in3[2]; ++i2, ++pi) {
-              const float* cr = col.data() + pi * Ncol;
-              for (int64_t co = 0; co < Mg; ++co) {
-                float* yc = ys + co * Pout;
-                int64_t kp = co * Ks;
-                for (int64_t k0 = 0; k0 < k3[0]; ++k0) {
-                  const int64_t o0 = i0 * s3[0] - pb3[0] + k0 * d3[0];
-                  for (int64_t k1 = 0; k1 < k3[1]; ++k1) {
-                    const int64_t o1 = i1 * s3[1] - pb3[1] + k1 * d3[1];
-                    for (int64_t k2 = 0; k2 < k3[2]; ++k2, ++kp) {
-                      const int64_t o2 = i2 * s3[2] - pb3[2] + k2 * d3[2];
-                      if (o0 < 0 || o0 >= out3[0] || o1 < 0 || o1 >= out3[1] || o2 < 0 || o2 >= out3[2]) continue;
-                      yc[(o0 * out3[1] + o1) * out3[2] + o2] += cr[kp];
+        // col2im: add every column entry into its output position (as int32 when the kernel
+        // gave integer sums, so an output is one integer sum scaled once).
+        auto scatter = [&](auto* out, const auto* cols) {
+          int64_t pi = 0;
+          for (int64_t i0 = 0; i0 < in3[0]; ++i0)
+            for (int64_t i1 = 0; i1 < in3[1]; ++i1)
+              for (int64_t i2 = 0; i2 < in3[2]; ++i2, ++pi) {
+                const auto* cr = cols + pi * Ncol;
+                for (int64_t co = 0; co < Mg; ++co) {
+                  auto* yc = out + co * Pout;
+                  int64_t kp = co * Ks;
+                  for (int64_t k0 = 0; k0 < k3[0]; ++k0) {
+                    const int64_t o0 = i0 * s3[0] - pb3[0] + k0 * d3[0];
+                    for (int64_t k1 = 0; k1 < k3[1]; ++k1) {
+                      const int64_t o1 = i1 * s3[1] - pb3[1] + k1 * d3[1];
+                      for (int64_t k2 = 0; k2 < k3[2]; ++k2, ++kp) {
+                        const int64_t o2 = i2 * s3[2] - pb3[2] + k2 * d3[2];
+                        if (o0 < 0 || o0 >= out3[0] || o1 < 0 || o1 >= out3[1] || o2 < 0 || o2 >= out3[2]) continue;
+                        yc[(o0 * out3[1] + o1) * out3[2] + o2] += cr[kp];
+                      }
                     }
                   }
                 }
               }
-            }
+        };
+        if (!integer) {
+          scatter(ys, col.data());
+        } else {
+          scatter(yi.data(), coli.data());
+          for (std::size_t k = 0; k < yi.size(); ++k) ys[k] = static_cast<float>(yi[k]) * io.s_x * io.s_w;
+        }
       }
       if (b)
         for (int64_t m = 0; m < M; ++m) {
