@@ -12,6 +12,7 @@ packages=(
   catch2                                         # Catch2 v2 tests, run through ctest
   libeigen3-dev                                  # float GEMM (reference executor)
   libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX model frontend
+  libpagmo-dev                                   # multi-objective search (NSGA-II, MOEA/D, NSPSO, MACO)
   libonnx-testdata                               # ONNX's own backend test cases (conformance test)
   dataset-fashion-mnist                          # the datasets of the shipped models
 )
