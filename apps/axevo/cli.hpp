@@ -57,5 +57,7 @@ int cmd_mult(int argc, char** argv);
 int cmd_plugins(int argc, char** argv);
 int cmd_info(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
+int cmd_search(int argc, char** argv);
+int cmd_sensitivity(int argc, char** argv);
 
 }  // namespace axevo::cli

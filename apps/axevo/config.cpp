@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "axevo/error.hpp"
@@ -68,6 +70,112 @@ class Section {
   std::string file_, where_;
 };
 
+std::size_t line_of(const YAML::Node& n) { return static_cast<std::size_t>(n.Mark().line + 1); }
+
+void read_search(const YAML::Node& node, const std::string& f, SearchConfig& s) {
+  s.present = true;
+  Section top(node, f, "search",
+              {"algorithm", "objectives", "baseline", "population", "generations", "seed", "budget", "initial", "constraints",
+               "multipliers", "layers", "test_images", "nsga2", "moead", "maco"});
+  auto& a = s.algorithm;
+  a.name = top.text("algorithm", a.name);
+  const auto& names = search::algorithm_names();
+  if (std::find(names.begin(), names.end(), a.name) == names.end()) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    top.fail(top.get("algorithm"), "search.algorithm: unknown algorithm '" + a.name + "' (algorithms: " + list + ")");
+  }
+  if (top.has("objectives")) {
+    top.read("objectives", s.objectives, "a list of objective names");
+    for (const auto& o : s.objectives) {
+      try {
+        search::parse_objective(o);
+      } catch (const std::exception& e) {
+        top.fail(top.get("objectives"), std::string("search.objectives: ") + e.what());
+      }
+    }
+    if (s.objectives.size() < 2) top.fail(top.get("objectives"), "search.objectives: give at least two objectives");
+    for (std::size_t i = 0; i < s.objectives.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (s.objectives[i] == s.objectives[j]) top.fail(top.get("objectives"), "search.objectives: '" + s.objectives[i] + "' is listed twice");
+  }
+  s.baseline = top.text("baseline", s.baseline);
+  if (s.baseline != "exact" && s.baseline != "float") top.fail(top.get("baseline"), "search.baseline must be exact or float, not '" + s.baseline + "'");
+  top.read("population", a.population, "a whole number");
+  top.read("generations", a.generations, "a whole number");
+  top.read("seed", a.seed, "a whole number");
+  top.read("budget", a.budget, "a whole number");
+  a.initial = top.text("initial", a.initial);
+  if (a.initial != "uniform" && a.initial != "random") top.fail(top.get("initial"), "search.initial must be uniform or random, not '" + a.initial + "'");
+  top.read("test_images", s.test_images, "a whole number");
+  // The population rules of the pagmo algorithms, checked here so the error has a line.
+  const YAML::Node pop_at = top.has("population") ? top.get("population") : node;
+  if (a.name == "nsga2" && (a.population < 8 || a.population % 4))
+    top.fail(pop_at, "search.population: nsga2 needs a population that is a multiple of 4 and at least 8 (got " + std::to_string(a.population) + ")");
+  if ((a.name == "moead" && a.population < 3) || ((a.name == "nspso" || a.name == "maco") && a.population < 2))
+    top.fail(pop_at, "search.population: " + a.name + " needs a larger population (got " + std::to_string(a.population) + ")");
+  if (top.has("generations") && a.generations == 0 && (a.name == "nsga2" || a.name == "moead" || a.name == "nspso" || a.name == "maco"))
+    top.fail(top.get("generations"), "search.generations must be at least 1");
+  if (top.has("nsga2")) {
+    Section n(top.get("nsga2"), f, "search.nsga2", {"crossover", "eta_c", "mutation", "eta_m"});
+    n.read("crossover", a.crossover, "a number");
+    n.read("eta_c", a.eta_c, "a number");
+    n.read("mutation", a.mutation, "a number");
+    n.read("eta_m", a.eta_m, "a number");
+    if (!(a.crossover >= 0 && a.crossover < 1)) n.fail(n.get("crossover"), "search.nsga2.crossover must be in [0, 1)");
+    if (!(a.eta_c >= 1 && a.eta_c < 100)) n.fail(n.get("eta_c"), "search.nsga2.eta_c must be in [1, 100)");
+    if (!(a.eta_m >= 1 && a.eta_m < 100)) n.fail(n.get("eta_m"), "search.nsga2.eta_m must be in [1, 100)");
+    if (n.has("mutation") && !(a.mutation >= 0 && a.mutation <= 1)) n.fail(n.get("mutation"), "search.nsga2.mutation must be in [0, 1]");
+  }
+  if (top.has("moead")) {
+    Section n(top.get("moead"), f, "search.moead", {"neighbours"});
+    n.read("neighbours", a.neighbours, "a whole number");
+  }
+  if (top.has("maco")) {
+    Section n(top.get("maco"), f, "search.maco", {"kernel"});
+    n.read("kernel", a.kernel, "a whole number");
+  }
+  if (top.has("constraints")) {
+    Section c(top.get("constraints"), f, "search.constraints", {"max_accuracy_drop", "max_distinct_multipliers"});
+    if (c.has("max_accuracy_drop")) {
+      double v = 0;
+      c.read("max_accuracy_drop", v, "a number (a fraction: 0.01 is one point)");
+      if (!(v >= 0 && v <= 1))
+        c.fail(c.get("max_accuracy_drop"), "search.constraints.max_accuracy_drop: no assignment can meet " + format_number(v) +
+                                               " (it is a fraction of the images, in [0, 1]; 0.01 is one point)");
+      s.max_accuracy_drop = v;
+    }
+    if (c.has("max_distinct_multipliers")) {
+      int v = 0;
+      c.read("max_distinct_multipliers", v, "a whole number");
+      if (v < 1) c.fail(c.get("max_distinct_multipliers"), "search.constraints.max_distinct_multipliers: no assignment can use fewer than 1 multiplier");
+      s.max_distinct_multipliers = v;
+      s.line["max_distinct_multipliers"] = line_of(c.get("max_distinct_multipliers"));
+    }
+  }
+  if (top.has("multipliers")) {
+    top.read("multipliers", s.multipliers, "a list of multiplier names");
+    s.line["multipliers"] = line_of(top.get("multipliers"));
+  }
+  if (top.has("layers")) {
+    const YAML::Node l = top.get("layers");
+    if (!l.IsMap()) top.fail(l, "search.layers must map layer names to a multiplier or a list of them");
+    for (const auto& kv : l) {
+      const std::string name = kv.first.as<std::string>();
+      std::vector<std::string> allowed;
+      try {
+        if (kv.second.IsSequence()) allowed = kv.second.as<std::vector<std::string>>();
+        else allowed = {kv.second.as<std::string>()};
+      } catch (const YAML::Exception&) {
+        top.fail(kv.second, "search.layers." + name + " must be a multiplier name (pins the layer) or a list of names");
+      }
+      if (allowed.empty()) top.fail(kv.second, "search.layers." + name + ": an empty list allows nothing");
+      s.layers[name] = allowed;
+      s.line["layers." + name] = line_of(kv.first);
+    }
+  }
+}
+
 }  // namespace
 
 Normalization parse_normalization(const std::string& text) {
@@ -98,6 +206,32 @@ Normalization parse_normalization(const std::string& text) {
   return n;
 }
 
+std::string expand_environment(const std::string& text, const std::string& file, std::size_t line) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t open = text.find("${", i);
+    if (open == std::string::npos) break;
+    const std::size_t close = text.find('}', open);
+    if (close == std::string::npos) throw Error(file, line, "unterminated ${ in '" + text + "'");
+    out += text.substr(i, open - i);
+    std::string name = text.substr(open + 2, close - open - 2), fallback;
+    bool has_fallback = false;
+    const std::size_t dash = name.find(":-");
+    if (dash != std::string::npos) {
+      fallback = name.substr(dash + 2);
+      name = name.substr(0, dash);
+      has_fallback = true;
+    }
+    const char* v = std::getenv(name.c_str());
+    if (v && *v) out += v;
+    else if (has_fallback) out += fallback;
+    else throw Error(file, line, "environment variable " + name + " is not set (used in '" + text + "'); set it or give a default as ${" + name + ":-VALUE}");
+    i = close + 1;
+  }
+  return out + text.substr(i);
+}
+
 Config load_config(const fs::path& file) {
   const std::string text = read_file(file);
   YAML::Node root;
@@ -114,7 +248,7 @@ Config load_config(const fs::path& file) {
   auto resolve = [&](const std::string& p) { return p.empty() || fs::path(p).is_absolute() ? fs::path(p) : base / p; };
   Section top(root, f, "the config",
               {"model", "dataset", "quantization", "libraries", "plugin_paths", "assignment", "metric", "batch_size",
-               "cache_dir"});
+               "cache_dir", "search", "provenance"});
   if (!top.has("model")) throw Error(f, 1, "missing key 'model' (the ONNX file to emulate)");
   c.model = resolve(top.text("model", ""));
   if (top.has("dataset")) {
@@ -182,6 +316,8 @@ Config load_config(const fs::path& file) {
   }
   if (top.has("libraries")) {
     top.read("libraries", c.libraries, "a list of library SPECs");
+    const std::size_t line = static_cast<std::size_t>(top.get("libraries").Mark().line + 1);
+    for (auto& spec : c.libraries) spec = expand_environment(spec, f, line);
     for (auto& spec : c.libraries) {
       const std::size_t colon = spec.find(':');
       if (colon != std::string::npos && !fs::path(spec.substr(colon + 1)).is_absolute())
@@ -201,6 +337,12 @@ Config load_config(const fs::path& file) {
   top.read("batch_size", c.batch_size, "a whole number");
   if (c.batch_size == 0) top.fail(top.get("batch_size"), "batch_size must be positive");
   if (top.has("cache_dir")) c.cache_dir = resolve(top.text("cache_dir", ""));
+  if (top.has("provenance")) {
+    Section p(top.get("provenance"), f, "provenance", {"axevo_version", "multiplier_sha256", "model_sha256", "note"});
+    c.recorded_version = p.text("axevo_version", "");
+    p.read("multiplier_sha256", c.recorded_sha256, "a mapping of multiplier names to SHA-256 hashes");
+  }
+  if (top.has("search")) read_search(top.get("search"), f, c.search);
   return c;
 }
 

@@ -13,6 +13,9 @@ const char* kHelp = R"(axevo )" AXEVO_VERSION R"( - approximate multipliers in 8
 Usage: axevo <command> [options]      (axevo <command> --help for details)
 
 Commands:
+  search          multi-objective search of per-layer multipliers (NSGA-II): Pareto front
+                  of accuracy vs energy to CSV and SVG
+  sensitivity     accuracy drop of each layer approximated alone, per multiplier
   eval            accuracy of a multiplier assignment, beside float and exact 8-bit
   info            the approximable layers of a model: shapes, MACs, parameters
   mult list       table of multipliers: error metrics, power, area, delay, cost model
@@ -22,8 +25,9 @@ Commands:
   plugins         list the plugins found and where
 
 Multiplier libraries are given as SPECs: builtin, lut:PATH, verilog:PATH, cmodel:PATH
-or a plugin file. Example:
+or a plugin file. Examples:
   axevo mult list --library builtin --library lut:../shared/evoapprox
+  axevo search configs/lenet5-search.yaml --out results/lenet5
 )";
 
 }  // namespace
@@ -40,6 +44,8 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   try {
     if (command == "mult") return axevo::cli::cmd_mult(argc - 1, argv + 1);
+    if (command == "search") return axevo::cli::cmd_search(argc - 1, argv + 1);
+    if (command == "sensitivity") return axevo::cli::cmd_sensitivity(argc - 1, argv + 1);
     if (command == "eval") return axevo::cli::cmd_eval(argc - 1, argv + 1);
     if (command == "info") return axevo::cli::cmd_info(argc - 1, argv + 1);
     if (command == "plugins") return axevo::cli::cmd_plugins(argc - 1, argv + 1);

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 #include "axevo/error.hpp"
@@ -41,6 +42,12 @@ const std::vector<std::string>& algorithm_names() {
 }
 
 namespace {
+
+std::string count_text(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, v < 1e15 ? "%.0f" : "%.3g", v);
+  return buf;
+}
 
 bool is_pagmo(const std::string& n) { return n == "nsga2" || n == "moead" || n == "nspso" || n == "maco"; }
 
@@ -149,6 +156,7 @@ std::size_t planned_evaluations(const AlgorithmOptions& a, const SearchSpace& sp
     for (std::size_t k = 0; k < space.genes(); ++k) cells += static_cast<std::size_t>(space.options(k) - 1);
     n = 2 * cells;  // the sensitivity matrix, then at most as many walk steps
   }
+  if (is_pagmo(a.name) && a.initial == "uniform") n += uniform_genomes(space, nullptr).size() + 1;
   return static_cast<std::size_t>(std::min<double>(static_cast<double>(n), size));
 }
 
@@ -178,7 +186,7 @@ void validate(const AlgorithmOptions& a, const SearchSpace& space, std::size_t n
   if (a.name == "exhaustive") {
     const double limit = a.budget ? static_cast<double>(a.budget) : 1e6;
     if (space.size() > limit)
-      throw Error("exhaustive: the space has " + std::to_string(static_cast<long double>(space.size())) + " assignments, more than the limit of " +
+      throw Error("exhaustive: the space has " + count_text(space.size()) + " assignments, more than the limit of " +
                   std::to_string(static_cast<std::size_t>(limit)) + " (set search.budget, pin layers or restrict their multipliers)");
   }
   if ((a.name == "random" || a.name == "greedy") && a.budget == 0 && a.population * (a.generations + 1ull) == 0)
@@ -215,6 +223,7 @@ CampaignResult run_campaign(Evaluator& ev, const AlgorithmOptions& a, const std:
     if (on_generation) on_generation(Progress{gen, gens, archive.list.size()});
   };
   const std::size_t budget = planned_evaluations(a, space);
+  std::vector<const Evaluation*> walk;
 
   if (a.name == "uniform") {
     ev.set_generation(0);
@@ -284,14 +293,14 @@ CampaignResult run_campaign(Evaluator& ev, const AlgorithmOptions& a, const std:
           if (saved <= 0) continue;
           const double loss = std::max(0.0, sens.cell[k][static_cast<std::size_t>(o)]->accuracy_drop - base_drop) -
                               std::max(0.0, sens.cell[k][static_cast<std::size_t>(cur[k])]->accuracy_drop - base_drop);
-          const double score = (loss + 1e-9) / saved;
+          const double score = (loss + 1e-9) / saved;  // the 1e-9: of two equal ratios, the larger saving
           if (score < best) best = score, bk = k, bo = o;
         }
       }
       if (bo < 0) break;
       cur[bk] = bo;
       ev.set_generation(gen);
-      archive.ask({cur});
+      walk.push_back(archive.ask({cur})[0]);
       report(gen++, 0);
     }
   } else {
@@ -326,11 +335,17 @@ CampaignResult run_campaign(Evaluator& ev, const AlgorithmOptions& a, const std:
     std::vector<Genome> init;
     std::set<Genome> seen;
     if (a.initial == "uniform") {
+      // The all-exact assignment and the non-dominated uniform assignments (at most half the
+      // population, best first along the front), the rest random.
+      ev.set_generation(0);
       const Genome base = base_genome(space, exact);
+      std::vector<Genome> uni{base};
+      for (const auto& u : uniform_genomes(space, exact)) uni.push_back(u.genome);
+      const auto evaluated = archive.ask(uni);
       init.push_back(base);
       seen.insert(base);
-      for (const auto& u : uniform_genomes(space, exact))
-        if (init.size() < a.population / 2 && seen.insert(u.genome).second) init.push_back(u.genome);
+      for (const Evaluation* e : pareto_front(evaluated))
+        if (init.size() < std::max(1u, a.population / 2) && seen.insert(e->genome).second) init.push_back(e->genome);
     }
     std::size_t tries = 0;
     while (init.size() < a.population) {
@@ -359,6 +374,7 @@ CampaignResult run_campaign(Evaluator& ev, const AlgorithmOptions& a, const std:
     }
   }
   CampaignResult r;
+  r.walk = walk;
   r.archive = archive.list;
   r.front = pareto_front(r.archive);
   return r;

@@ -24,8 +24,10 @@ struct AlgorithmOptions {
   unsigned generations = 20;
   uint64_t seed = 1;
   std::size_t budget = 0;      // random / greedy / exhaustive: distinct evaluations; 0 = population·(generations+1)
-  std::string initial = "uniform";  // initial population: "uniform" (all-exact and uniform assignments first, the
-                                    // rest random) or "random"
+  // Initial population of the pagmo algorithms: "uniform" evaluates the all-exact and every
+  // uniform assignment, seeds the population with all-exact and the non-dominated uniform ones
+  // (at most half of it) and fills the rest at random; "random" draws every individual.
+  std::string initial = "uniform";
   // nsga2 (pagmo's parameters); mutation < 0 = 1 / genes
   double crossover = 0.95, eta_c = 10, mutation = -1, eta_m = 50;
   // moead
@@ -70,6 +72,7 @@ struct Progress {
 struct CampaignResult {
   std::vector<const Evaluation*> archive;  // every genome the algorithm asked for, first-request order
   std::vector<const Evaluation*> front;    // pareto_front(archive)
+  std::vector<const Evaluation*> walk;     // greedy: the walk's assignments in order (from the base)
 };
 
 // Runs the algorithm.  `on_generation` is called after the initial population and after each
