@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the tests: paths, running the axevo program, reading files.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -48,8 +49,10 @@ inline Run run_axevo(const std::vector<std::string>& args, const std::string& cw
   static int counter = 0;
   const auto dir = std::filesystem::path(AXEVO_TEST_TMP) / "runs";
   std::filesystem::create_directories(dir);
-  const auto out = dir / ("out" + std::to_string(++counter));
-  const auto err = dir / ("err" + std::to_string(counter));
+  // ctest runs test cases as parallel processes: the pid keeps their files apart.
+  const std::string tag = std::to_string(::getpid()) + "-" + std::to_string(++counter);
+  const auto out = dir / ("out" + tag);
+  const auto err = dir / ("err" + tag);
   std::string cmd;
   if (!cwd.empty()) cmd += "cd " + shell_quote(cwd) + " && ";
   cmd += shell_quote(AXEVO_BIN);
