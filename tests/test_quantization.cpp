@@ -251,3 +251,28 @@ TEST_CASE("calibration: empty and all-zero data, options and names", "[quantizat
   bad.num_bins = 100;
   CHECK_THROWS_AS(ActivationObserver(CalibrationMethod::Entropy, bad), Error);
 }
+
+TEST_CASE("quantization: the vectorized quantize() equals quantize_value on every kind of value", "[quantization]") {
+  // Ties at every half step of the range, values around the clamps, huge, tiny, signed zeros,
+  // infinities, NaN, and random values; several scales and qmax.
+  std::vector<float> x;
+  for (int k = -600; k <= 600; ++k) x.push_back(static_cast<float>(k) * 0.5f);
+  for (float v : {0.0f, -0.0f, 1e-30f, -1e-30f, 126.49999f, 126.5f, 127.5f, 128.5f, -127.5f, -128.5f, 1e30f, -1e30f, 3e38f,
+                  std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                  std::numeric_limits<float>::quiet_NaN()})
+    x.push_back(v);
+  uint64_t s = 12345;
+  for (int i = 0; i < 100000; ++i) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    x.push_back(static_cast<float>(static_cast<int64_t>(s >> 11) % 4000001 - 2000000) / 7919.0f);
+  }
+  for (float scale : {1.0f, 0.5f, 0.0123f, 3.0f, 1e-6f})
+    for (int qmax : {127, 100, 7}) {
+      std::vector<int8_t> fast(x.size());
+      quantize(x.data(), x.size(), scale, fast.data(), qmax);
+      std::size_t same = 0;
+      for (std::size_t i = 0; i < x.size(); ++i) same += fast[i] == quantize_value(x[i], scale, qmax);
+      INFO("scale " << scale << " qmax " << qmax);
+      CHECK(same == x.size());
+    }
+}

@@ -3,8 +3,9 @@
 //
 // Quantization: q = clamp(round(x / scale), -qmax, qmax), qmax = 127 by default, zero point 0.
 //   * round() is round-half-to-even (banker's rounding, like numpy.round and PyTorch's
-//     quantize_per_tensor), computed exactly on double(x) / double(scale), independent of the
-//     floating-point environment.  NaN quantizes to 0.
+//     quantize_per_tensor), computed exactly on double(x) / double(scale).  quantize_value is
+//     the plain reference; quantize() (arrays) is a branch-free version with the same results
+//     in the default rounding mode (round to nearest), which axevo never changes.  NaN -> 0.
 //   * scale = threshold / qmax; a threshold <= 0 (an all-zero tensor) gives scale 1, so
 //     everything still quantizes to 0 without dividing by zero.
 //   * Dequantization: x' = q * scale; for |x| <= threshold, |x - x'| <= scale / 2.

@@ -31,7 +31,20 @@ int8_t quantize_value(float x, float scale, int qmax) {
 }
 
 void quantize(const float* x, std::size_t n, float scale, int8_t* q, int qmax) {
-  for (std::size_t i = 0; i < n; ++i) q[i] = quantize_value(x[i], scale, qmax);
+  // The same result as quantize_value, branch-free so that it vectorizes: clamping to
+  // [-qmax-1, qmax+1] before rounding changes no result, and for |v| < 2^51 adding and
+  // subtracting 1.5·2^52 rounds to the nearest integer, ties to even (the default rounding mode,
+  // which axevo never changes; a test compares with quantize_value).  NaN maps to 0.
+  const double s = static_cast<double>(scale), lo = -qmax - 1.0, hi = qmax + 1.0, qm = qmax;
+  constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
+  for (std::size_t i = 0; i < n; ++i) {
+    double v = static_cast<double>(x[i]) / s;
+    v = v == v ? v : 0.0;
+    v = v < lo ? lo : (v > hi ? hi : v);
+    v = (v + kMagic) - kMagic;
+    v = v < -qm ? -qm : (v > qm ? qm : v);
+    q[i] = static_cast<int8_t>(static_cast<int>(v));
+  }
 }
 
 void dequantize(const int8_t* q, std::size_t n, float scale, float* x) {
