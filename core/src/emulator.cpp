@@ -68,6 +68,20 @@ struct Emulator::LayerState {
     return w;
   }
 
+  // The int8 form (Conv): rows arrive quantized with s_x.
+  void run_quantized(const QuantizedMatMulProblem& p) {
+    MatMulProblem shape;
+    shape.M = p.M, shape.N = p.N, shape.K = p.K, shape.w = p.w, shape.ldw = p.ldw;
+    const auto w = weights_for(shape, s_w);
+    std::vector<int32_t> acc(static_cast<std::size_t>(p.M * p.N));
+    kernels::approx_gemm(*table, static_cast<int>(p.M), static_cast<int>(p.N), static_cast<int>(p.K), p.x, p.ldx, w->q.data(), p.K,
+                         acc.data(), p.N);
+    for (int64_t m = 0; m < p.M; ++m)
+      for (int64_t n = 0; n < p.N; ++n)
+        p.y[m * p.y_row_stride + n * p.y_col_stride] =
+            static_cast<float>(acc[static_cast<std::size_t>(m * p.N + n)]) * s_x * w->scale[static_cast<std::size_t>(n)];
+  }
+
   void run(const MatMulProblem& p) {
     const bool recurrent = std::string(p.part) == "R";
     const float sx = recurrent ? s_h : s_x;
@@ -135,11 +149,16 @@ void Emulator::assign(const std::string& layer, const Multiplier* m) {
   if (!m) {
     st.table.reset();
     executor_.set_kernel(layer, {});
+    executor_.set_quantized_kernel(layer, {});
     return;
   }
   st.table = std::make_unique<kernels::PreparedTable>(*m->table, options_.order);
   auto shared = it->second;
   executor_.set_kernel(layer, [shared](const MatMulProblem& p) { shared->run(p); });
+  QuantizedKernel qk;
+  qk.quantize = [shared](const float* x, std::size_t n, int8_t* q) { quant::quantize(x, n, shared->s_x, q, shared->qmax); };
+  qk.matmul = [shared](const QuantizedMatMulProblem& p) { shared->run_quantized(p); };
+  executor_.set_quantized_kernel(layer, std::move(qk));
 }
 
 void Emulator::assign_all(const Multiplier* m) {

@@ -23,6 +23,7 @@ struct Executor::Impl {
   std::vector<std::string> layer_names;  // by slot
   std::vector<std::size_t> layer_nodes;  // by slot
   std::vector<MatMulKernel> kernels;     // by slot
+  std::vector<QuantizedKernel> qkernels; // by slot
   Executor::LayerInputObserver observer;
 
   void compile();
@@ -56,6 +57,7 @@ void Executor::Impl::compile() {
     steps.push_back(std::move(s));
   }
   kernels.resize(layer_names.size());
+  qkernels.resize(layer_names.size());
   for (const auto& o : graph.outputs) outputs.emplace_back(o, id_of(o));
   // Free every computed value after its last use (graph outputs are kept).
   std::vector<int> last(value_names.size(), -1);
@@ -93,6 +95,7 @@ std::vector<Tensor> Executor::Impl::execute(const std::map<std::string, Tensor>&
   }
   ops::RunContext ctx;
   ctx.kernels = &kernels;
+  ctx.qkernels = &qkernels;
   for (std::size_t k = 0; k < steps.size(); ++k) {
     const Step& s = steps[k];
     std::vector<const Tensor*> in;
@@ -169,6 +172,15 @@ void Executor::set_kernel(const std::string& layer, MatMulKernel kernel) {
   for (std::size_t s = 0; s < impl_->layer_names.size(); ++s)
     if (impl_->layer_names[s] == layer) {
       impl_->kernels[s] = std::move(kernel);
+      return;
+    }
+  throw Error("no approximable layer named '" + layer + "'");
+}
+
+void Executor::set_quantized_kernel(const std::string& layer, QuantizedKernel kernel) {
+  for (std::size_t s = 0; s < impl_->layer_names.size(); ++s)
+    if (impl_->layer_names[s] == layer) {
+      impl_->qkernels[s] = std::move(kernel);
       return;
     }
   throw Error("no approximable layer named '" + layer + "'");

@@ -50,6 +50,26 @@ struct MatMulProblem {
 };
 using MatMulKernel = std::function<void(const MatMulProblem&)>;
 
+// The int8 form used by Conv layers of an emulated network: the op quantizes its activation
+// input once with `quantize` (before im2col, which then copies bytes instead of floats and
+// quantizes each input value once instead of once per kernel tap) and hands int8 im2col rows
+// to `matmul`.  Padding is the quantized zero, 0.  Results equal the float protocol's with a
+// kernel that quantizes its rows with the same function.
+struct QuantizedMatMulProblem {
+  int64_t M = 0, N = 0, K = 0;
+  const int8_t* x = nullptr;
+  int64_t ldx = 0;
+  const float* w = nullptr;
+  int64_t ldw = 0;
+  float* y = nullptr;
+  int64_t y_row_stride = 0, y_col_stride = 1;
+};
+struct QuantizedKernel {
+  std::function<void(const float* x, std::size_t n, int8_t* q)> quantize;
+  std::function<void(const QuantizedMatMulProblem&)> matmul;
+  explicit operator bool() const { return quantize && matmul; }
+};
+
 // The exact float kernel (Eigen, single-threaded, deterministic).
 void float_matmul_kernel(const MatMulProblem& p);
 
@@ -86,6 +106,9 @@ class Executor {
   // Replaces the products of one approximable layer (by LayerInfo::name); an empty function
   // restores the float kernel.  Throws axevo::Error for an unknown layer name.
   void set_kernel(const std::string& layer, MatMulKernel kernel);
+  // The int8 form for the layer's Conv op (other ops keep using the MatMulKernel); an empty
+  // one removes it.  Throws axevo::Error for an unknown layer name.
+  void set_quantized_kernel(const std::string& layer, QuantizedKernel kernel);
   // Called (sequentially, from the thread that runs the graph) with the activation input
   // (the node's first input) of every approximable layer on each run; used for calibration.
   // An empty function removes it.

@@ -16,6 +16,12 @@ namespace axevo::ops {
 
 struct RunContext {
   const std::vector<MatMulKernel>* kernels = nullptr;  // by layer slot; empty = float
+  const std::vector<QuantizedKernel>* qkernels = nullptr;  // by layer slot (Conv), may be empty
+  const QuantizedKernel* quantized(int slot) const {
+    if (slot < 0 || !qkernels || static_cast<std::size_t>(slot) >= qkernels->size()) return nullptr;
+    const QuantizedKernel& k = (*qkernels)[static_cast<std::size_t>(slot)];
+    return k ? &k : nullptr;
+  }
 };
 
 // Runs one product of layer `slot` through its kernel (float when none is set).
