@@ -76,7 +76,7 @@ void read_search(const YAML::Node& node, const std::string& f, SearchConfig& s) 
   s.present = true;
   Section top(node, f, "search",
               {"algorithm", "objectives", "baseline", "population", "generations", "seed", "budget", "initial", "constraints",
-               "multipliers", "layers", "test_images", "nsga2", "moead", "maco"});
+               "multipliers", "layers", "test_images", "hypervolume_reference", "nsga2", "moead", "maco"});
   auto& a = s.algorithm;
   a.name = top.text("algorithm", a.name);
   const auto& names = search::algorithm_names();
@@ -108,6 +108,12 @@ void read_search(const YAML::Node& node, const std::string& f, SearchConfig& s) 
   a.initial = top.text("initial", a.initial);
   if (a.initial != "uniform" && a.initial != "random") top.fail(top.get("initial"), "search.initial must be uniform or random, not '" + a.initial + "'");
   top.read("test_images", s.test_images, "a whole number");
+  if (top.has("hypervolume_reference")) {
+    top.read("hypervolume_reference", s.hypervolume_reference, "a list of numbers (one per objective)");
+    if (s.hypervolume_reference.size() != s.objectives.size())
+      top.fail(top.get("hypervolume_reference"), "search.hypervolume_reference needs one value per objective (" +
+                                                     std::to_string(s.objectives.size()) + ")");
+  }
   // The population rules of the pagmo algorithms, checked here so the error has a line.
   const YAML::Node pop_at = top.has("population") ? top.get("population") : node;
   if (a.name == "nsga2" && (a.population < 8 || a.population % 4))
@@ -206,8 +212,9 @@ Normalization parse_normalization(const std::string& text) {
   return n;
 }
 
-std::string expand_environment(const std::string& text, const std::string& file, std::size_t line) {
+std::string expand_environment(const std::string& text, const std::string& file, std::size_t line, bool* from_environment) {
   std::string out;
+  if (from_environment) *from_environment = false;
   std::size_t i = 0;
   while (i < text.size()) {
     const std::size_t open = text.find("${", i);
@@ -224,7 +231,10 @@ std::string expand_environment(const std::string& text, const std::string& file,
       has_fallback = true;
     }
     const char* v = std::getenv(name.c_str());
-    if (v && *v) out += v;
+    if (v && *v) {
+      out += v;
+      if (from_environment) *from_environment = true;
+    }
     else if (has_fallback) out += fallback;
     else throw Error(file, line, "environment variable " + name + " is not set (used in '" + text + "'); set it or give a default as ${" + name + ":-VALUE}");
     i = close + 1;
@@ -317,11 +327,14 @@ Config load_config(const fs::path& file) {
   if (top.has("libraries")) {
     top.read("libraries", c.libraries, "a list of library SPECs");
     const std::size_t line = static_cast<std::size_t>(top.get("libraries").Mark().line + 1);
-    for (auto& spec : c.libraries) spec = expand_environment(spec, f, line);
     for (auto& spec : c.libraries) {
+      // A path from the environment is relative to the working folder, one written in the
+      // config relative to the config.
+      bool from_env = false;
+      spec = expand_environment(spec, f, line, &from_env);
       const std::size_t colon = spec.find(':');
       if (colon != std::string::npos && !fs::path(spec.substr(colon + 1)).is_absolute())
-        spec = spec.substr(0, colon + 1) + resolve(spec.substr(colon + 1)).string();
+        spec = spec.substr(0, colon + 1) + (from_env ? fs::absolute(spec.substr(colon + 1)) : resolve(spec.substr(colon + 1))).string();
     }
   }
   top.read("plugin_paths", c.plugin_paths, "a list of folders");

@@ -25,6 +25,7 @@ struct SearchConfig {
   std::vector<std::string> multipliers;     // allowed on every layer; empty = every loaded one + exact
   std::map<std::string, std::vector<std::string>> layers;  // per layer: allowed list (one = pinned)
   std::size_t test_images = 0;              // final re-evaluation on the test split; 0 = all
+  std::vector<double> hypervolume_reference;  // one value per objective; empty = not computed
   // Lines of keys, for errors found once the model and libraries are loaded.
   std::map<std::string, std::size_t> line;  // "layers.NAME", "multipliers", "max_distinct_multipliers"
 };
@@ -56,7 +57,9 @@ Config load_config(const std::filesystem::path& file);
 
 // ${VAR} and ${VAR:-default} in `text` replaced from the environment; throws Error(file, line)
 // naming an unset variable without a default.
-std::string expand_environment(const std::string& text, const std::string& file, std::size_t line);
+// *from_environment tells whether a variable's value (not a default) was used.
+std::string expand_environment(const std::string& text, const std::string& file, std::size_t line,
+                               bool* from_environment = nullptr);
 
 // "MEAN,STD" or "M1,M2,M3:S1,S2,S3" (per channel).
 Normalization parse_normalization(const std::string& text);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -233,21 +234,39 @@ std::size_t load_checkpoint(const fs::path& file, const std::string& campaign_ha
 
 // ---- campaign.yaml ---------------------------------------------------------------------------
 
-std::string campaign_yaml(const Workload& w, const Setup& s) {
+// Shortest text that reads back as the same float (0.286, not 0.28600001335144043).
+std::string shortest(float v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string campaign_yaml(const Workload& w, const Setup& s, const fs::path& out_dir) {
   const Config& c = w.config();
+  // Paths relative to the output folder (where campaign.yaml lies), so a results folder inside
+  // the repository stays valid in any checkout; SPECs "kind:PATH" likewise (not npy lists).
+  const fs::path base = fs::absolute(out_dir).lexically_normal();
+  auto rel = [&](const fs::path& p) { return fs::absolute(p).lexically_normal().lexically_relative(base).string(); };
+  auto rel_spec = [&](const std::string& spec) {
+    const std::size_t colon = spec.find(':');
+    if (colon == std::string::npos || spec.rfind("npy:", 0) == 0) return spec;
+    const std::string kind = spec.substr(0, colon);
+    if (kind != "idx" && kind != "cifar10" && kind != "lut" && kind != "verilog" && kind != "cmodel") return spec;
+    return kind + ":" + rel(spec.substr(colon + 1));
+  };
   const SearchConfig& sc = c.search;
   YAML::Emitter y;
   y << YAML::Comment("Fully resolved campaign written by axevo " AXEVO_VERSION "; `axevo search` on this file reproduces the run.");
   y << YAML::BeginMap;
-  y << YAML::Key << "model" << YAML::Value << fs::absolute(c.model).lexically_normal().string();
+  y << YAML::Key << "model" << YAML::Value << rel(c.model);
   y << YAML::Key << "dataset" << YAML::Value << YAML::BeginMap;
-  y << YAML::Key << "spec" << YAML::Value << c.dataset;
+  y << YAML::Key << "spec" << YAML::Value << rel_spec(c.dataset);
   if (!c.normalize.empty()) {
     y << YAML::Key << "normalize" << YAML::Value << YAML::Flow << YAML::BeginMap;
     y << YAML::Key << "mean" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-    for (float v : c.normalize.mean) y << format_number(v);
+    for (float v : c.normalize.mean) y << shortest(v);
     y << YAML::EndSeq << YAML::Key << "std" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-    for (float v : c.normalize.std) y << format_number(v);
+    for (float v : c.normalize.std) y << shortest(v);
     y << YAML::EndSeq << YAML::EndMap;
   }
   y << YAML::Key << "validation" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "size" << YAML::Value
@@ -262,11 +281,11 @@ std::string campaign_yaml(const Workload& w, const Setup& s) {
     << (c.quant.order == kernels::OperandOrder::ActivationFirst ? "activation-first" : "weight-first");
   y << YAML::Key << "qmax" << YAML::Value << c.quant.qmax << YAML::EndMap;
   y << YAML::Key << "libraries" << YAML::Value << YAML::BeginSeq;
-  for (const auto& l : c.libraries) y << l;
+  for (const auto& l : c.libraries) y << rel_spec(l);
   y << YAML::EndSeq;
   if (!c.plugin_paths.empty()) {
     y << YAML::Key << "plugin_paths" << YAML::Value << YAML::BeginSeq;
-    for (const auto& p : c.plugin_paths) y << p;
+    for (const auto& p : c.plugin_paths) y << rel(p);
     y << YAML::EndSeq;
   }
   y << YAML::Key << "metric" << YAML::Value << c.metric << YAML::Key << "batch_size" << YAML::Value << c.batch_size;
@@ -292,6 +311,11 @@ std::string campaign_yaml(const Workload& w, const Setup& s) {
   }
   y << YAML::EndMap;
   y << YAML::Key << "test_images" << YAML::Value << sc.test_images;
+  if (!sc.hypervolume_reference.empty()) {
+    y << YAML::Key << "hypervolume_reference" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (double v : sc.hypervolume_reference) y << format_number(v);
+    y << YAML::EndSeq;
+  }
   y << YAML::Key << "nsga2" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "crossover" << YAML::Value
     << format_number(a.crossover) << YAML::Key << "eta_c" << YAML::Value << format_number(a.eta_c) << YAML::Key << "mutation"
     << YAML::Value << format_number(a.mutation >= 0 ? a.mutation : 1.0 / static_cast<double>(SearchSpace(s.layer_options).genes()))
@@ -408,19 +432,27 @@ int cmd_search(int argc, char** argv) {
   std::string config_file, out_dir;
   unsigned threads = 0;
   bool resume = false, quiet = false;
+  std::string algorithm_flag;
+  std::size_t budget_flag = 0;
+  uint64_t seed_flag = 0;
   LibraryOptions libs;
   po::options_description opts("Options");
   opts.add_options()("help,h", "show this help")("out,o", po::value<std::string>(&out_dir), "output folder (default: results/<config name>)")(
       "threads,j", po::value<unsigned>(&threads), "evaluation threads (default: all cores); results do not depend on it")(
       "resume", po::bool_switch(&resume), "continue an interrupted campaign from OUT/checkpoint.csv")(
-      "quiet,q", po::bool_switch(&quiet), "no progress output");
+      "quiet,q", po::bool_switch(&quiet), "no progress output")(
+      "algorithm", po::value<std::string>(&algorithm_flag), "override search.algorithm (nsga2, moead, nspso, maco, uniform, random, greedy, exhaustive)")(
+      "budget", po::value<std::size_t>(&budget_flag), "override search.budget (distinct evaluations of random / greedy)")(
+      "seed", po::value<uint64_t>(&seed_flag), "override search.seed");
   libs.add_to(opts);
   po::options_description hidden;
   hidden.add_options()("config", po::value<std::string>(&config_file));
   po::positional_options_description pos;
   pos.add("config", 1);
   po::variables_map vm;
-  if (!parse(argc, argv, opts, hidden, pos, vm, "axevo search CONFIG.yaml [--out DIR] [--threads N] [--resume] [--library SPEC ...]",
+  if (!parse(argc, argv, opts, hidden, pos, vm,
+             "axevo search CONFIG.yaml [--out DIR] [--threads N] [--resume] [--algorithm A] [--budget N] [--seed S]\n"
+             "                    [--library SPEC ...]",
              "Searches per-layer multiplier assignments with the config's algorithm (NSGA-II by default) on\n"
              "the validation split, re-evaluates the Pareto set on the test split and writes to DIR:\n"
              "  pareto.csv       the front: objectives on validation and test, accuracy, energy, area, one\n"
@@ -437,6 +469,9 @@ int cmd_search(int argc, char** argv) {
     return 0;
   if (config_file.empty()) throw UsageError("search needs a CONFIG file");
   Config c = load_config(config_file);
+  if (!algorithm_flag.empty()) c.search.algorithm.name = algorithm_flag;
+  if (vm.count("budget")) c.search.algorithm.budget = budget_flag;
+  if (vm.count("seed")) c.search.algorithm.seed = seed_flag;
   if (!libs.libraries.empty()) c.libraries = libs.libraries;
   for (const auto& p : libs.plugin_paths) c.plugin_paths.push_back(p);
   if (out_dir.empty()) out_dir = (fs::path("results") / fs::path(config_file).stem()).string();
@@ -452,6 +487,7 @@ int cmd_search(int argc, char** argv) {
   }
   if (fidelity && sc.max_accuracy_drop) throw Error(c.file.string() + ": search.constraints.max_accuracy_drop needs metric: accuracy");
 
+  const fs::path out(out_dir);
   const auto t_start = std::chrono::steady_clock::now();
   const Workload w(c);
   for (const auto& [name, sha] : c.recorded_sha256) {
@@ -464,7 +500,11 @@ int cmd_search(int argc, char** argv) {
   const Setup setup = make_setup(w);
   const SearchSpace space(setup.layer_options);
   AlgorithmOptions algo = sc.algorithm;
-  validate(algo, space, sc.objectives.size());
+  try {
+    validate(algo, space, sc.objectives.size());
+  } catch (const Error& e) {
+    throw Error(c.file.string() + ": search: " + e.what());
+  }
 
   ObjectiveSet obj;
   for (const auto& o : sc.objectives) obj.objectives.push_back(parse_objective(o));
@@ -484,8 +524,7 @@ int cmd_search(int argc, char** argv) {
   const Quality base_val = baseline_quality(val);
   obj.baseline_accuracy = base_val.accuracy();
 
-  const fs::path out(out_dir);
-  const std::string campaign = campaign_yaml(w, setup);
+  const std::string campaign = campaign_yaml(w, setup, out);
   const std::string campaign_hash = sha256_hex(campaign);
   Evaluator ev(space, obj, setup.hw, factory_for(val), threads);
   const fs::path checkpoint = out / "checkpoint.csv";
@@ -540,16 +579,18 @@ int cmd_search(int argc, char** argv) {
       archive_size = p.evaluations;
       if (quiet) return;
       // One line per generation: the current best trade-offs on validation.
-      std::vector<const Evaluation*> so_far;
-      for (const Evaluation& e : ev.all())
-        if (e.generation >= 0) so_far.push_back(&e);
+      std::vector<const Evaluation*> so_far;  // everything evaluated, the reference points included
+      for (const Evaluation& e : ev.all()) so_far.push_back(&e);
       const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_search).count();
       bar.clear();
       std::ostringstream o;
       o << "gen " << p.generation;
       if (p.generations) o << "/" << p.generations;
       o << "  " << p.evaluations << " evals  " << format_human(el > 0 ? static_cast<double>(ev.all().size() - resumed) / el : 0, 3)
-        << " evals/s  front " << pareto_front(so_far).size();
+        << " evals/s";
+      if (p.generations && p.generation > 0 && p.generation < p.generations)
+        o << "  ETA " << duration_text(el / p.generation * (p.generations - p.generation));
+      o << "  front " << pareto_front(so_far).size();
       if (!fidelity)
         for (double lim : {0.005, 0.01, 0.02})
           if (const Evaluation* b = best_at(so_far, lim)) o << "  saving@" << fmt_pct(lim) << " " << fmt_pct(1 - b->costs.energy);
@@ -613,20 +654,82 @@ int cmd_search(int argc, char** argv) {
     series = {all, uni, fr, ex};
     const std::string title = fs::path(c.model).filename().string() + ": " + algo.name + ", " + std::to_string(result.archive.size()) +
                               " evaluations on " + std::to_string(val.indices.size()) + " validation images";
-    write_file_atomic(out / "front.svg", front_svg(title, plot_axes(obj), series));
+    // front.svg: the region that matters (accuracy drop up to the constraint, else 5%);
+    // front-all.svg: every point.
+    const auto drop_axis = std::find(obj.objectives.begin(), obj.objectives.end(), Objective::AccuracyDrop);
+    if (drop_axis != obj.objectives.end()) {
+      const std::size_t k = static_cast<std::size_t>(drop_axis - obj.objectives.begin());
+      const double zoom = sc.max_accuracy_drop ? *sc.max_accuracy_drop : 0.05;
+      std::vector<PlotSeries> near = series;
+      for (auto& sr : near) {
+        PlotSeries kept = sr;
+        kept.points.clear();
+        kept.tooltips.clear();
+        for (std::size_t i = 0; i < sr.points.size(); ++i)
+          if (sr.points[i][k] <= zoom) {
+            kept.points.push_back(sr.points[i]);
+            if (i < sr.tooltips.size()) kept.tooltips.push_back(sr.tooltips[i]);
+          }
+        sr = kept;
+      }
+      write_file_atomic(out / "front.svg", front_svg(title + " (accuracy drop up to " + fmt_pct(zoom) + ")", plot_axes(obj), near));
+      write_file_atomic(out / "front-all.svg", front_svg(title, plot_axes(obj), series));
+    } else {
+      write_file_atomic(out / "front.svg", front_svg(title, plot_axes(obj), series));
+    }
   }
   std::error_code ec;
   fs::remove(checkpoint, ec);
 
-  // Summary.
+  // Summary (terminal and summary.yaml).
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  std::vector<const Evaluation*> unif;
+  for (const auto& u : uniform) unif.push_back(ev.find(u.genome));
+  YAML::Emitter sy;
+  sy << YAML::BeginMap;
+  sy << YAML::Key << "algorithm" << YAML::Value << algo.name;
+  sy << YAML::Key << "front_size" << YAML::Value << result.front.size();
+  sy << YAML::Key << "nondominated_on_test" << YAML::Value << nd_count;
+  sy << YAML::Key << "evaluations" << YAML::Value << result.archive.size();
+  sy << YAML::Key << "evaluations_all" << YAML::Value << ev.all().size();
+  sy << YAML::Key << "repeats_from_memory" << YAML::Value << ev.hits();
+  sy << YAML::Key << "validation_images" << YAML::Value << val.indices.size();
+  sy << YAML::Key << "test_images" << YAML::Value << test.indices.size();
+  sy << YAML::Key << "baseline_accuracy_validation" << YAML::Value << format_number(obj.baseline_accuracy);
+  sy << YAML::Key << "baseline_accuracy_test" << YAML::Value << format_number(obj_test.baseline_accuracy);
+  if (!sc.hypervolume_reference.empty()) {
+    const double hv = hypervolume(result.front, sc.hypervolume_reference);
+    const double hv_u = hypervolume(pareto_front(unif), sc.hypervolume_reference);
+    sy << YAML::Key << "hypervolume" << YAML::Value << format_number(hv);
+    sy << YAML::Key << "hypervolume_uniform" << YAML::Value << format_number(hv_u);
+    std::cout << "hypervolume (validation, reference point";
+    for (double v : sc.hypervolume_reference) std::cout << " " << format_number(v);
+    std::cout << "): " << format_human(hv, 4) << " (" << algo.name << "), " << format_human(hv_u, 4) << " (uniform assignments)\n";
+  }
+  if (!fidelity) {
+    sy << YAML::Key << "best_energy_saving" << YAML::Value << YAML::BeginMap;
+    for (double lim : {0.005, 0.01, 0.02}) {
+      const Evaluation* b = best_at(result.front, lim);
+      const Evaluation* u = best_at(unif, lim);
+      sy << YAML::Key << format_number(lim) << YAML::Value << YAML::Flow << YAML::BeginMap;
+      sy << YAML::Key << "search" << YAML::Value << (b ? format_number(1 - b->costs.energy) : "none");
+      sy << YAML::Key << "uniform" << YAML::Value << (u ? format_number(1 - u->costs.energy) : "none");
+      sy << YAML::EndMap;
+    }
+    sy << YAML::EndMap;
+  }
+  sy << YAML::Key << "search_seconds" << YAML::Value << format_number(std::round(search_seconds * 10) / 10);
+  sy << YAML::Key << "total_seconds" << YAML::Value << format_number(std::round(wall * 10) / 10);
+  sy << YAML::Key << "evaluations_per_second" << YAML::Value
+     << format_number(std::round((static_cast<double>(ev.all().size() - resumed) / std::max(search_seconds, 1e-9)) * 100) / 100);
+  sy << YAML::Key << "threads" << YAML::Value << threads;
+  sy << YAML::EndMap;
+  write_file_atomic(out / "summary.yaml", std::string(sy.c_str()) + "\n");
   std::cout << "front: " << result.front.size() << " points (" << nd_count << " stay non-dominated on " << test.indices.size()
             << " test images); " << result.archive.size() << " assignments evaluated by " << algo.name << ", " << ev.all().size()
             << " in all, " << ev.hits() << " repeats answered from memory; search " << duration_text(search_seconds) << ", total "
             << duration_text(wall) << "\n";
   if (!fidelity) {
-    std::vector<const Evaluation*> unif;
-    for (const auto& u : uniform) unif.push_back(ev.find(u.genome));
     TextTable t;
     t.header = {"max drop", "best saving (" + algo.name + ")", "drop val", "drop test", "best uniform", "its saving"};
     for (double lim : {0.005, 0.01, 0.02}) {
@@ -646,7 +749,7 @@ int cmd_search(int argc, char** argv) {
     std::cout << "energy saving vs all-exact at a validation accuracy drop of at most:\n" << t.aligned({false, true, true, true, false, true});
   }
   std::cout << "wrote " << (out / "pareto.csv").string() << ", " << (out / "evaluations.csv").string() << ", "
-            << (out / "campaign.yaml").string() << ", " << (out / "front.svg").string() << "\n";
+            << (out / "campaign.yaml").string() << ", " << (out / "front.svg").string() << ", " << (out / "summary.yaml").string() << "\n";
   return 0;
 }
 
