@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "axevo/activation_cache.hpp"
 #include "axevo/dataset.hpp"
 #include "axevo/emulator.hpp"
 #include "axevo/kernels/approx_conv.hpp"
@@ -259,4 +260,56 @@ TEST_CASE("emulator: an emulated ConvTranspose equals the reference table scatte
   QuantOptions pc;
   pc.weights = quant::WeightGranularity::PerChannel;
   CHECK_THROWS_WITH(Emulator(g, calibrate(g, {x}, pc), pc), Contains("deconv") && Contains("per-channel"));
+}
+
+TEST_CASE("activation cache: runs resumed from shared prefixes equal uncached runs bit for bit", "[emulator][cache]") {
+  // ResNet-8 (residual adds, projection shortcuts: states hold several live tensors) and
+  // LeNet-5; random assignments drawn from 4 multipliers so prefixes repeat.
+  const auto builtin = MultiplierSet::load({"builtin"}, test::plugin_path(), nullptr);
+  const Multiplier* choices[] = {nullptr, &builtin.get("bw_exact"), &builtin.get("bw_trunc_k6"), &builtin.get("bw_ama5_k8")};
+  for (const char* name : {"resnet8", "lenet5"}) {
+    const Graph g = load_model(std::string(AXEVO_SOURCE_DIR) + "/models/" + name + ".onnx", test::plugin_path());
+    const auto& test_split = fashion().split("test");
+    std::vector<Tensor> batches{images(test_split, 0, 40), images(test_split, 40, 33)};
+    QuantOptions opt;
+    const Calibration cal = calibrate(g, {batches[0]}, opt);
+    Emulator plain(g, cal, opt), cached(g, cal, opt);
+    ActivationCache cache(std::size_t(1) << 30);
+    uint64_t s = 99;
+    std::size_t runs = 0, identical = 0;
+    for (int trial = 0; trial < 24; ++trial) {
+      for (const auto& l : plain.layers()) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        // Early layers vary less, so deep prefixes recur.
+        const std::size_t pick = trial % 3 == 0 ? (s >> 33) % 4 : (&l == &plain.layers().front() ? 2 : (s >> 33) % 4);
+        plain.assign(l, choices[pick]);
+        cached.assign(l, choices[pick]);
+      }
+      for (std::size_t b = 0; b < batches.size(); ++b) {
+        const Tensor want = plain.run(batches[b])[0];
+        const Tensor got = cache.run(cached, b, batches[b])[0];
+        ++runs;
+        identical += want.shape == got.shape && want.f32 == got.f32;
+      }
+    }
+    INFO(name);
+    CHECK(identical == runs);
+    const auto st = cache.stats();
+    CHECK(st.runs == runs);
+    CHECK(st.hits > runs / 2);  // every run after the first per batch resumes at least at layer 0
+    CHECK(st.layers_skipped > 0);
+    CHECK(st.bytes <= std::size_t(1) << 30);
+  }
+  // A tiny budget evicts but stays correct.
+  const Graph g = load_model(std::string(AXEVO_SOURCE_DIR) + "/models/lenet5.onnx", test::plugin_path());
+  const Tensor x = images(fashion().split("test"), 0, 16);
+  QuantOptions opt;
+  Emulator a(g, calibrate(g, {x}, opt), opt), b(g, calibrate(g, {x}, opt), opt);
+  ActivationCache small(60000);
+  for (int trial = 0; trial < 6; ++trial) {
+    a.assign_all(choices[trial % 4]);
+    b.assign_all(choices[trial % 4]);
+    CHECK(a.run(x)[0].f32 == small.run(b, 0, x)[0].f32);
+  }
+  CHECK(small.stats().bytes <= 60000);
 }

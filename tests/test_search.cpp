@@ -26,7 +26,7 @@ struct Fixture {
     for (int k = 0; k < nmults; ++k) {
       Table t;
       for (int a = -128; a < 128; ++a)
-        for (int b = -128; b < 128; ++b) t[table_index(a, b)] = static_cast<int16_t>(((a * b) >> (2 * k)) << (2 * k));
+        for (int b = -128; b < 128; ++b) t[table_index(a, b)] = static_cast<int16_t>(((a * b) >> (2 * k)) * (1 << (2 * k)));
       mults.push_back(make_multiplier("t" + std::to_string(k), t));
     }
     for (int k = 0; k < nmults; ++k) hw.set(&mults[static_cast<std::size_t>(k)], {0.4 - 0.05 * k, 700.0 - 60 * k, "test"});

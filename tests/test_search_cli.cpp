@@ -62,14 +62,18 @@ std::size_t column(const std::vector<std::string>& header, const std::string& na
 
 }  // namespace
 
-TEST_CASE("axevo search: outputs, byte-identical pareto.csv at 1 and 2 threads, reproduced from campaign.yaml", "[search][cli]") {
+TEST_CASE("axevo search: outputs, byte-identical pareto.csv at 1 and 2 threads and with the activation cache off, reproduced from campaign.yaml",
+          "[search][cli]") {
   const fs::path dir = test::scratch("search_determinism");
   const fs::path cfg = write_config(dir, campaign(kSmall));
-  const auto r1 = test::run_axevo({"search", cfg.string(), "--out", (dir / "t1").string(), "--threads", "1"});
+  // 1 thread without the activation cache; 2 threads with it.
+  const auto r1 = test::run_axevo({"search", cfg.string(), "--out", (dir / "t1").string(), "--threads", "1", "--cache-mb", "0"});
   INFO(r1.err);
   REQUIRE(r1.exit_code == 0);
   const auto r2 = test::run_axevo({"search", cfg.string(), "--out", (dir / "t2").string(), "--threads", "2"});
   REQUIRE(r2.exit_code == 0);
+  CHECK_THAT(r2.out, Contains("activation cache: "));
+  CHECK_THAT(test::slurp(dir / "t2" / "summary.yaml"), Contains("layer_runs_skipped: 0."));
   for (const char* f : {"pareto.csv", "evaluations.csv", "campaign.yaml", "front.svg", "front-all.svg", "summary.yaml"}) {
     CHECK(fs::exists(dir / "t1" / f));
     CHECK(fs::exists(dir / "t2" / f));
@@ -77,7 +81,11 @@ TEST_CASE("axevo search: outputs, byte-identical pareto.csv at 1 and 2 threads, 
   CHECK_FALSE(fs::exists(dir / "t1" / "checkpoint.csv"));
   const std::string p1 = test::slurp(dir / "t1" / "pareto.csv");
   CHECK(p1 == test::slurp(dir / "t2" / "pareto.csv"));
-  CHECK(test::slurp(dir / "t1" / "campaign.yaml") == test::slurp(dir / "t2" / "campaign.yaml"));
+  // campaign.yaml records the cache size (0 against the 2048 default), nothing else differs.
+  std::string y1 = test::slurp(dir / "t1" / "campaign.yaml"), y2 = test::slurp(dir / "t2" / "campaign.yaml");
+  CHECK(y1.find("cache_mb: 0") != std::string::npos);
+  y1.replace(y1.find("cache_mb: 0"), 11, "cache_mb: 2048");
+  CHECK(y1 == y2);
   CHECK(test::slurp(dir / "t1" / "front.svg") == test::slurp(dir / "t2" / "front.svg"));
 
   // The front: documented columns, one per layer, feasible, sorted, non-dominated.

@@ -76,7 +76,7 @@ void read_search(const YAML::Node& node, const std::string& f, SearchConfig& s) 
   s.present = true;
   Section top(node, f, "search",
               {"algorithm", "objectives", "baseline", "population", "generations", "seed", "budget", "initial", "constraints",
-               "multipliers", "layers", "test_images", "hypervolume_reference", "nsga2", "moead", "maco"});
+               "multipliers", "layers", "test_images", "hypervolume_reference", "cache_mb", "nsga2", "moead", "maco"});
   auto& a = s.algorithm;
   a.name = top.text("algorithm", a.name);
   const auto& names = search::algorithm_names();
@@ -108,6 +108,7 @@ void read_search(const YAML::Node& node, const std::string& f, SearchConfig& s) 
   a.initial = top.text("initial", a.initial);
   if (a.initial != "uniform" && a.initial != "random") top.fail(top.get("initial"), "search.initial must be uniform or random, not '" + a.initial + "'");
   top.read("test_images", s.test_images, "a whole number");
+  top.read("cache_mb", s.cache_mb, "a whole number of megabytes");
   if (top.has("hypervolume_reference")) {
     top.read("hypervolume_reference", s.hypervolume_reference, "a list of numbers (one per objective)");
     if (s.hypervolume_reference.size() != s.objectives.size())

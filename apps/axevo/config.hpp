@@ -26,6 +26,7 @@ struct SearchConfig {
   std::map<std::string, std::vector<std::string>> layers;  // per layer: allowed list (one = pinned)
   std::size_t test_images = 0;              // final re-evaluation on the test split; 0 = all
   std::vector<double> hypervolume_reference;  // one value per objective; empty = not computed
+  std::size_t cache_mb = 2048;              // activation cache (0 = off); does not change results
   // Lines of keys, for errors found once the model and libraries are loaded.
   std::map<std::string, std::size_t> line;  // "layers.NAME", "multipliers", "max_distinct_multipliers"
 };

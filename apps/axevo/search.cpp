@@ -311,6 +311,7 @@ std::string campaign_yaml(const Workload& w, const Setup& s, const fs::path& out
   }
   y << YAML::EndMap;
   y << YAML::Key << "test_images" << YAML::Value << sc.test_images;
+  y << YAML::Key << "cache_mb" << YAML::Value << sc.cache_mb;
   if (!sc.hypervolume_reference.empty()) {
     y << YAML::Key << "hypervolume_reference" << YAML::Value << YAML::Flow << YAML::BeginSeq;
     for (double v : sc.hypervolume_reference) y << format_number(v);
@@ -433,7 +434,7 @@ int cmd_search(int argc, char** argv) {
   unsigned threads = 0;
   bool resume = false, quiet = false;
   std::string algorithm_flag;
-  std::size_t budget_flag = 0;
+  std::size_t budget_flag = 0, cache_flag = 0;
   uint64_t seed_flag = 0;
   LibraryOptions libs;
   po::options_description opts("Options");
@@ -443,7 +444,8 @@ int cmd_search(int argc, char** argv) {
       "quiet,q", po::bool_switch(&quiet), "no progress output")(
       "algorithm", po::value<std::string>(&algorithm_flag), "override search.algorithm (nsga2, moead, nspso, maco, uniform, random, greedy, exhaustive)")(
       "budget", po::value<std::size_t>(&budget_flag), "override search.budget (distinct evaluations of random / greedy)")(
-      "seed", po::value<uint64_t>(&seed_flag), "override search.seed");
+      "seed", po::value<uint64_t>(&seed_flag), "override search.seed")(
+      "cache-mb", po::value<std::size_t>(&cache_flag), "activation cache size in MB (search.cache_mb, default 2048; 0 = off)");
   libs.add_to(opts);
   po::options_description hidden;
   hidden.add_options()("config", po::value<std::string>(&config_file));
@@ -472,6 +474,7 @@ int cmd_search(int argc, char** argv) {
   if (!algorithm_flag.empty()) c.search.algorithm.name = algorithm_flag;
   if (vm.count("budget")) c.search.algorithm.budget = budget_flag;
   if (vm.count("seed")) c.search.algorithm.seed = seed_flag;
+  if (vm.count("cache-mb")) c.search.cache_mb = cache_flag;
   if (!libs.libraries.empty()) c.libraries = libs.libraries;
   for (const auto& p : libs.plugin_paths) c.plugin_paths.push_back(p);
   if (out_dir.empty()) out_dir = (fs::path("results") / fs::path(config_file).stem()).string();
@@ -513,8 +516,9 @@ int cmd_search(int argc, char** argv) {
 
   const ImageSet val = w.images("validation", 0, fidelity);
   const std::vector<std::string> order = w.layers();
-  auto factory_for = [&](const ImageSet& set) {
-    return [&w, &set, order]() -> std::unique_ptr<QualityWorker> { return std::make_unique<EmulatorWorker>(w, set, order); };
+  ActivationCache cache(sc.cache_mb << 20);
+  auto factory_for = [&](const ImageSet& set, ActivationCache* ac) {
+    return [&w, &set, order, ac]() -> std::unique_ptr<QualityWorker> { return std::make_unique<EmulatorWorker>(w, set, order, ac); };
   };
   // The baseline accuracy (exact 8-bit or float on every layer, pins ignored).
   auto baseline_quality = [&](const ImageSet& set) {
@@ -525,8 +529,11 @@ int cmd_search(int argc, char** argv) {
   obj.baseline_accuracy = base_val.accuracy();
 
   const std::string campaign = campaign_yaml(w, setup, out);
-  const std::string campaign_hash = sha256_hex(campaign);
-  Evaluator ev(space, obj, setup.hw, factory_for(val), threads);
+  // The checkpoint belongs to the campaign whatever the cache size (it changes no result).
+  std::string hashed = campaign;
+  if (const std::size_t at = hashed.find("\n  cache_mb: "); at != std::string::npos) hashed.erase(at, hashed.find('\n', at + 1) - at);
+  const std::string campaign_hash = sha256_hex(hashed);
+  Evaluator ev(space, obj, setup.hw, factory_for(val, sc.cache_mb ? &cache : nullptr), threads);
   const fs::path checkpoint = out / "checkpoint.csv";
   std::size_t resumed = 0;
   if (resume) {
@@ -611,7 +618,7 @@ int cmd_search(int argc, char** argv) {
   const ImageSet test = w.images("test", sc.test_images, fidelity);
   ObjectiveSet obj_test = obj;
   obj_test.baseline_accuracy = baseline_quality(test).accuracy();
-  Evaluator ev_test(space, obj_test, setup.hw, factory_for(test), threads);
+  Evaluator ev_test(space, obj_test, setup.hw, factory_for(test, nullptr), threads);
   std::vector<Genome> gs;
   for (const Evaluation* e : result.front) gs.push_back(e->genome);
   if (!quiet) std::cerr << "re-evaluating " << gs.size() << " front points on " << test.indices.size() << " test images\n";
@@ -723,12 +730,29 @@ int cmd_search(int argc, char** argv) {
   sy << YAML::Key << "evaluations_per_second" << YAML::Value
      << format_number(std::round((static_cast<double>(ev.all().size() - resumed) / std::max(search_seconds, 1e-9)) * 100) / 100);
   sy << YAML::Key << "threads" << YAML::Value << threads;
+  {
+    const auto cs = cache.stats();
+    const double layers = static_cast<double>(cs.layers_run + cs.layers_skipped);
+    sy << YAML::Key << "activation_cache" << YAML::Value << YAML::BeginMap;
+    sy << YAML::Key << "max_mb" << YAML::Value << sc.cache_mb;
+    sy << YAML::Key << "layer_runs_skipped" << YAML::Value << format_number(layers > 0 ? std::round(cs.layers_skipped / layers * 1e4) / 1e4 : 0);
+    sy << YAML::Key << "batch_runs_resumed" << YAML::Value << format_number(cs.runs ? std::round(static_cast<double>(cs.hits) / cs.runs * 1e4) / 1e4 : 0);
+    sy << YAML::Key << "peak_mb" << YAML::Value << format_number(std::round(cs.peak_bytes / 1048576.0));
+    sy << YAML::Key << "evictions" << YAML::Value << cs.evictions;
+    sy << YAML::EndMap;
+  }
   sy << YAML::EndMap;
   write_file_atomic(out / "summary.yaml", std::string(sy.c_str()) + "\n");
   std::cout << "front: " << result.front.size() << " points (" << nd_count << " stay non-dominated on " << test.indices.size()
             << " test images); " << result.archive.size() << " assignments evaluated by " << algo.name << ", " << ev.all().size()
             << " in all, " << ev.hits() << " repeats answered from memory; search " << duration_text(search_seconds) << ", total "
             << duration_text(wall) << "\n";
+  if (sc.cache_mb) {
+    const auto cs = cache.stats();
+    const double layers = static_cast<double>(cs.layers_run + cs.layers_skipped);
+    std::cout << "activation cache: " << fmt_pct(layers > 0 ? cs.layers_skipped / layers : 0) << " of the layer runs skipped, peak "
+              << format_human(cs.peak_bytes / 1048576.0, 3) << " MB of " << sc.cache_mb << " MB\n";
+  }
   if (!fidelity) {
     TextTable t;
     t.header = {"max drop", "best saving (" + algo.name + ")", "drop val", "drop test", "best uniform", "its saving"};

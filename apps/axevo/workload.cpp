@@ -193,8 +193,9 @@ void score_batch(const Tensor& out, const int32_t* labels, const Tensor* referen
   }
 }
 
-EmulatorWorker::EmulatorWorker(const Workload& w, const ImageSet& images, const std::vector<std::string>& layer_order)
-    : images_(images), order_(layer_order), emu_(w.graph(), w.calibration(), w.config().quant), classify_(w.classifies()) {}
+EmulatorWorker::EmulatorWorker(const Workload& w, const ImageSet& images, const std::vector<std::string>& layer_order,
+                               ActivationCache* cache)
+    : images_(images), order_(layer_order), emu_(w.graph(), w.calibration(), w.config().quant), classify_(w.classifies()), cache_(cache) {}
 
 search::Quality EmulatorWorker::evaluate(const search::Assignment& a) {
   for (std::size_t l = 0; l < order_.size(); ++l) emu_.assign(order_[l], a[l]);
@@ -202,7 +203,7 @@ search::Quality EmulatorWorker::evaluate(const search::Assignment& a) {
   q.range = images_.reference_range;
   std::size_t first = 0;
   for (std::size_t b = 0; b < images_.batches.size(); ++b) {
-    const Tensor out = emu_.run(images_.batches[b])[0];
+    const Tensor out = cache_ ? cache_->run(emu_, b, images_.batches[b])[0] : emu_.run(images_.batches[b])[0];
     score_batch(out, images_.labels.data() + first, classify_ ? nullptr : &images_.reference.at(b), q);
     first += static_cast<std::size_t>(images_.batches[b].shape[0]);
   }

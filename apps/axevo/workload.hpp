@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "axevo/activation_cache.hpp"
 #include "axevo/dataset.hpp"
 #include "axevo/emulator.hpp"
 #include "axevo/graph.hpp"
@@ -70,7 +71,9 @@ void score_batch(const Tensor& out, const int32_t* labels, const Tensor* referen
 // Runs an Emulator over an ImageSet: the search's QualityWorker.
 class EmulatorWorker : public search::QualityWorker {
  public:
-  EmulatorWorker(const Workload& w, const ImageSet& images, const std::vector<std::string>& layer_order);
+  // With a cache, runs resume from activations shared with earlier assignments (same results).
+  EmulatorWorker(const Workload& w, const ImageSet& images, const std::vector<std::string>& layer_order,
+                 ActivationCache* cache = nullptr);
   search::Quality evaluate(const search::Assignment& a) override;
 
  private:
@@ -78,6 +81,7 @@ class EmulatorWorker : public search::QualityWorker {
   std::vector<std::string> order_;
   Emulator emu_;
   bool classify_;
+  ActivationCache* cache_;
 };
 
 }  // namespace axevo::cli

@@ -73,13 +73,20 @@ struct Emulator::LayerState {
     MatMulProblem shape;
     shape.M = p.M, shape.N = p.N, shape.K = p.K, shape.w = p.w, shape.ldw = p.ldw;
     const auto w = weights_for(shape, s_w);
+    // acc[n][m] = sum_k M(x(m, k), w(n, k)), the weights as the row operand (as approx_conv2d).
     std::vector<int32_t> acc(static_cast<std::size_t>(p.M * p.N));
-    kernels::approx_gemm(*table, static_cast<int>(p.M), static_cast<int>(p.N), static_cast<int>(p.K), p.x, p.ldx, w->q.data(), p.K,
-                         acc.data(), p.N);
-    for (int64_t m = 0; m < p.M; ++m)
-      for (int64_t n = 0; n < p.N; ++n)
-        p.y[m * p.y_row_stride + n * p.y_col_stride] =
-            static_cast<float>(acc[static_cast<std::size_t>(m * p.N + n)]) * s_x * w->scale[static_cast<std::size_t>(n)];
+    kernels::StridedGemm g;
+    g.M = static_cast<int>(p.N), g.N = static_cast<int>(p.M), g.K = static_cast<int>(p.K);
+    g.L = w->q.data(), g.l_m = p.K, g.l_k = 1;
+    g.R = p.x, g.r_n = p.ldx, g.r_k = p.x_k_stride;
+    g.Y = acc.data(), g.y_m = p.M, g.y_n = 1;
+    g.left_is_activation = false;
+    kernels::approx_gemm_strided(*table, g);
+    for (int64_t n = 0; n < p.N; ++n) {
+      const float sw = w->scale[static_cast<std::size_t>(n)];
+      const int32_t* a = acc.data() + n * p.M;
+      for (int64_t m = 0; m < p.M; ++m) p.y[m * p.y_row_stride + n * p.y_col_stride] = static_cast<float>(a[m]) * s_x * sw;
+    }
   }
 
   void run(const MatMulProblem& p) {

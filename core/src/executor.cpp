@@ -27,7 +27,8 @@ struct Executor::Impl {
   Executor::LayerInputObserver observer;
 
   void compile();
-  std::vector<Tensor> execute(const std::map<std::string, Tensor>& given, std::vector<LayerInfo>* trace) const;
+  std::vector<Tensor> execute(const std::map<std::string, Tensor>& given, std::vector<LayerInfo>* trace,
+                              const StatePtr& start = nullptr, const std::function<void(const StatePtr&)>* save = nullptr) const;
 };
 
 void Executor::Impl::compile() {
@@ -69,9 +70,11 @@ void Executor::Impl::compile() {
     if (last[v] >= 0 && !constants[v]) steps[static_cast<std::size_t>(last[v])].release.push_back(static_cast<int>(v));
 }
 
-std::vector<Tensor> Executor::Impl::execute(const std::map<std::string, Tensor>& given, std::vector<LayerInfo>* trace) const {
-  std::vector<Tensor> values(value_names.size());
+std::vector<Tensor> Executor::Impl::execute(const std::map<std::string, Tensor>& given, std::vector<LayerInfo>* trace,
+                                            const StatePtr& start, const std::function<void(const StatePtr&)>* save) const {
+  std::vector<std::shared_ptr<const Tensor>> values(value_names.size());
   std::vector<const Tensor*> ptr(constants);
+  std::vector<std::shared_ptr<const Tensor>> held_inputs;  // graph inputs, when states are saved
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     const auto& [name, id] = inputs[k];
     auto it = given.find(name);
@@ -87,6 +90,11 @@ std::vector<Tensor> Executor::Impl::execute(const std::map<std::string, Tensor>&
       throw Error("graph input '" + name + "': got " + dtype_name(t.dtype) + " " + shape_string(t.shape) + ", the model expects " +
                   dtype_name(declared.dtype) + " " + shape_string(declared.shape));
     ptr[static_cast<std::size_t>(id)] = &t;
+    if (save && *save) {  // a saved state may outlive the caller's tensor: hold a copy
+      held_inputs.push_back(std::make_shared<const Tensor>(t));
+      values[static_cast<std::size_t>(id)] = held_inputs.back();
+      ptr[static_cast<std::size_t>(id)] = held_inputs.back().get();
+    }
   }
   for (const auto& [name, t] : given) {
     bool known = false;
@@ -96,8 +104,29 @@ std::vector<Tensor> Executor::Impl::execute(const std::map<std::string, Tensor>&
   ops::RunContext ctx;
   ctx.kernels = &kernels;
   ctx.qkernels = &qkernels;
-  for (std::size_t k = 0; k < steps.size(); ++k) {
+  std::size_t first = 0;
+  if (start) {
+    for (std::size_t v = 0; v < values.size(); ++v)
+      if (!constants[v]) values[v].reset(), ptr[v] = nullptr;
+    for (const auto& [v, t] : start->values) {
+      values[static_cast<std::size_t>(v)] = t;
+      ptr[static_cast<std::size_t>(v)] = t.get();
+    }
+    first = start->step;
+  }
+  for (std::size_t k = first; k < steps.size(); ++k) {
     const Step& s = steps[k];
+    if (save && *save && s.op->approximable() && !(start && k == first)) {
+      auto st = std::make_shared<ExecutionState>();
+      st->step = k;
+      st->layer = static_cast<std::size_t>(s.op->layer_slot);
+      for (std::size_t v = 0; v < values.size(); ++v)
+        if (values[v]) {
+          st->values.emplace_back(static_cast<int>(v), values[v]);
+          st->bytes += static_cast<std::size_t>(values[v]->numel()) * (values[v]->dtype == DType::Int64 ? 8u : 4u);
+        }
+      (*save)(st);
+    }
     std::vector<const Tensor*> in;
     in.reserve(s.inputs.size());
     for (int v : s.inputs) {
@@ -123,11 +152,11 @@ std::vector<Tensor> Executor::Impl::execute(const std::map<std::string, Tensor>&
     for (std::size_t o = 0; o < s.outputs.size(); ++o) {
       const int v = s.outputs[o];
       if (v < 0) continue;
-      values[static_cast<std::size_t>(v)] = std::move(out[o]);
-      ptr[static_cast<std::size_t>(v)] = &values[static_cast<std::size_t>(v)];
+      values[static_cast<std::size_t>(v)] = std::make_shared<const Tensor>(std::move(out[o]));
+      ptr[static_cast<std::size_t>(v)] = values[static_cast<std::size_t>(v)].get();
     }
     for (int v : s.release) {
-      values[static_cast<std::size_t>(v)] = Tensor();
+      values[static_cast<std::size_t>(v)].reset();
       ptr[static_cast<std::size_t>(v)] = nullptr;
     }
   }
@@ -155,6 +184,16 @@ std::map<std::string, Tensor> Executor::run(const std::map<std::string, Tensor>&
   std::map<std::string, Tensor> out;
   for (std::size_t k = 0; k < values.size(); ++k) out[impl_->outputs[k].first] = std::move(values[k]);
   return out;
+}
+
+std::vector<Tensor> Executor::run_resumable(const Tensor& input, const StatePtr& start,
+                                            const std::function<void(const StatePtr&)>& save) const {
+  std::vector<std::string> free_inputs;
+  for (const auto& in : impl_->graph.inputs)
+    if (!impl_->graph.initializers.count(in.name)) free_inputs.push_back(in.name);
+  if (free_inputs.size() != 1)
+    throw Error("the graph has " + std::to_string(free_inputs.size()) + " inputs; give them by name");
+  return impl_->execute({{free_inputs.front(), input}}, nullptr, start, &save);
 }
 
 std::vector<Tensor> Executor::run(const Tensor& input) const {

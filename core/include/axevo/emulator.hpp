@@ -56,6 +56,10 @@ class Emulator {
   const Multiplier* assigned(const std::string& layer) const;
 
   std::vector<Tensor> run(const Tensor& input) const;
+  // Resumable form (see Executor::run_resumable and ActivationCache).
+  std::vector<Tensor> run_resumable(const Tensor& input, const StatePtr& start, const std::function<void(const StatePtr&)>& save) const {
+    return executor_.run_resumable(input, start, save);
+  }
 
  private:
   struct LayerState;

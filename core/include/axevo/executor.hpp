@@ -57,8 +57,8 @@ using MatMulKernel = std::function<void(const MatMulProblem&)>;
 // kernel that quantizes its rows with the same function.
 struct QuantizedMatMulProblem {
   int64_t M = 0, N = 0, K = 0;
-  const int8_t* x = nullptr;
-  int64_t ldx = 0;
+  const int8_t* x = nullptr;  // X(m, k) = x[m*ldx + k*x_k_stride] (Conv: k-major im2col, ldx 1)
+  int64_t ldx = 0, x_k_stride = 1;
   const float* w = nullptr;
   int64_t ldw = 0;
   float* y = nullptr;
@@ -88,6 +88,17 @@ struct LayerInfo {
 
 class Op;  // an operator compiled from one node (core/src/ops/op.hpp)
 
+// A run paused just before an approximable layer: the values still needed from there on,
+// shared (never copied or modified).  What it holds depends only on the graph input and on the
+// kernels of the approximable layers executed before that point.
+struct ExecutionState {
+  std::size_t step = 0;   // the node to run next
+  std::size_t layer = 0;  // the approximable layer it is (its index in approximable_layer_names())
+  std::vector<std::pair<int, std::shared_ptr<const Tensor>>> values;  // by value id
+  std::size_t bytes = 0;  // of the tensors held
+};
+using StatePtr = std::shared_ptr<const ExecutionState>;
+
 class Executor {
  public:
   // Compiles the graph; throws axevo::Error naming the node for an unsupported operator,
@@ -101,6 +112,11 @@ class Executor {
   std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs) const;
   // Convenience for single-input graphs: returns the outputs in graph order.
   std::vector<Tensor> run(const Tensor& input) const;
+  // The same run, resumable: starts from `start` (a state this executor saved for the same
+  // input; nullptr = from `input`), and before each later approximable layer offers the state
+  // to `save` (which may keep it).  Outputs are identical to run(input) with the same kernels.
+  std::vector<Tensor> run_resumable(const Tensor& input, const StatePtr& start,
+                                    const std::function<void(const StatePtr&)>& save) const;
 
   const Graph& graph() const;
   // Replaces the products of one approximable layer (by LayerInfo::name); an empty function

@@ -39,13 +39,14 @@ class ConvOp : public Op {
         std::vector<int8_t> xq(static_cast<std::size_t>(Cg * In)), colq(static_cast<std::size_t>(P * Kc));
         for (int64_t gi = 0; gi < G; ++gi) {
           qk->quantize(x.f() + (n * C + gi * Cg) * In, xq.size(), xq.data());
-          im2col(g, xq.data(), Cg, colq.data());
+          im2col_k_major(g, xq.data(), Cg, colq.data());
           QuantizedMatMulProblem p;
           p.M = P;
           p.N = Mg;
           p.K = Kc;
           p.x = colq.data();
-          p.ldx = Kc;
+          p.ldx = 1;
+          p.x_k_stride = P;
           p.w = w.f() + gi * Mg * Kc;
           p.ldw = Kc;
           p.y = y.f() + (n * M + gi * Mg) * P;
@@ -82,6 +83,45 @@ class ConvOp : public Op {
   }
 
   // colT[p][c, kd, kh, kw] = x[c][od*s - pb + kd*d][...] (0 outside).
+  // col[c, kd, kh, kw][p] (one row of output pixels per kernel tap; 0 outside): contiguous
+  // runs copied at once, the padded ends filled with zeros.
+  static void im2col_k_major(const Window3& g, const int8_t* x, int64_t C, int8_t* col) {
+    const int64_t P = g.out_size();
+    int8_t* dst = col;
+    for (int64_t c = 0; c < C; ++c) {
+      const int8_t* xc = x + c * g.in_size();
+      for (int64_t kd = 0; kd < g.k[0]; ++kd)
+        for (int64_t kh = 0; kh < g.k[1]; ++kh)
+          for (int64_t kw = 0; kw < g.k[2]; ++kw, dst += P) {
+            // Output columns ow whose input column ow*s - pb + kw*d lies inside [0, in).
+            const int64_t off = kw * g.d[2] - g.pb[2];
+            int64_t lo = off >= 0 ? 0 : (-off + g.s[2] - 1) / g.s[2];
+            int64_t hi = g.in[2] - 1 - off < 0 ? 0 : (g.in[2] - 1 - off) / g.s[2] + 1;
+            lo = std::min(lo, g.out[2]);
+            hi = std::max(lo, std::min(hi, g.out[2]));
+            int8_t* d = dst;
+            for (int64_t od = 0; od < g.out[0]; ++od) {
+              const int64_t id = od * g.s[0] - g.pb[0] + kd * g.d[0];
+              for (int64_t oh = 0; oh < g.out[1]; ++oh, d += g.out[2]) {
+                const int64_t ih = oh * g.s[1] - g.pb[1] + kh * g.d[1];
+                if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1]) {
+                  std::memset(d, 0, static_cast<std::size_t>(g.out[2]));
+                  continue;
+                }
+                const int8_t* xr = xc + (id * g.in[1] + ih) * g.in[2] + off;
+                std::memset(d, 0, static_cast<std::size_t>(lo));
+                if (g.s[2] == 1) {
+                  std::memcpy(d + lo, xr + lo, static_cast<std::size_t>(hi - lo));
+                } else {
+                  for (int64_t ow = lo; ow < hi; ++ow) d[ow] = xr[ow * g.s[2]];
+                }
+                std::memset(d + hi, 0, static_cast<std::size_t>(g.out[2] - hi));
+              }
+            }
+          }
+    }
+  }
+
   template <class T>
   static void im2col(const Window3& g, const T* x, int64_t C, T* col) {
     const int64_t Kc = C * g.k_size();
