@@ -559,6 +559,7 @@ int cmd_search(int argc, char** argv) {
   const auto t_search = std::chrono::steady_clock::now();
   const std::size_t planned = planned_evaluations(algo, space);
   int shown_generation = 0, total_generations = 0;
+  double gen0_seconds = 0;
   std::size_t archive_size = 0;
   ev.on_progress = [&](std::size_t done, std::size_t total) {
     const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_search).count();
@@ -584,6 +585,7 @@ int cmd_search(int argc, char** argv) {
       shown_generation = p.generation + 1;
       total_generations = p.generations;
       archive_size = p.evaluations;
+      write_file_atomic(checkpoint, checkpoint_text(ev, campaign_hash));
       if (quiet) return;
       // One line per generation: the current best trade-offs on validation.
       std::vector<const Evaluation*> so_far;  // everything evaluated, the reference points included
@@ -595,14 +597,14 @@ int cmd_search(int argc, char** argv) {
       if (p.generations) o << "/" << p.generations;
       o << "  " << p.evaluations << " evals  " << format_human(el > 0 ? static_cast<double>(ev.all().size() - resumed) / el : 0, 3)
         << " evals/s";
-      if (p.generations && p.generation > 0 && p.generation < p.generations)
-        o << "  ETA " << duration_text(el / p.generation * (p.generations - p.generation));
+      if (p.generation == 0) gen0_seconds = el;
+      if (p.generations && p.generation > 0 && p.generation < p.generations)  // generations after the initial population
+        o << "  ETA " << duration_text((el - gen0_seconds) / p.generation * (p.generations - p.generation));
       o << "  front " << pareto_front(so_far).size();
       if (!fidelity)
         for (double lim : {0.005, 0.01, 0.02})
           if (const Evaluation* b = best_at(so_far, lim)) o << "  saving@" << fmt_pct(lim) << " " << fmt_pct(1 - b->costs.energy);
       std::cerr << o.str() << "\n";
-      write_file_atomic(checkpoint, checkpoint_text(ev, campaign_hash));
     });
   } catch (const Interrupted&) {
     bar.clear();
