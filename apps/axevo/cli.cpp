@@ -51,6 +51,15 @@ bool parse(int argc, char** argv, const po::options_description& visible, const 
   return true;
 }
 
+bool parse_with_config(int argc, char** argv, const po::options_description& visible, std::string& config, po::variables_map& vm,
+                       const std::string& usage, const std::string& details) {
+  po::options_description hidden;
+  hidden.add_options()("config", po::value<std::string>(&config));
+  po::positional_options_description pos;
+  pos.add("config", 1);
+  return parse(argc, argv, visible, hidden, pos, vm, usage, details);
+}
+
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts(1);
   for (char c : text) {

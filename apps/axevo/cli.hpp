@@ -34,6 +34,10 @@ bool parse(int argc, char** argv, const po::options_description& visible, const 
            const po::positional_options_description& positional, po::variables_map& vm, const std::string& usage,
            const std::string& details);
 
+// The same for commands whose one positional argument is a CONFIG file (stored in `config`).
+bool parse_with_config(int argc, char** argv, const po::options_description& visible, std::string& config, po::variables_map& vm,
+                       const std::string& usage, const std::string& details);
+
 void warn(const std::string& message);
 
 // "a,b,,c" -> {"a", "b", "", "c"}; "" -> {""}.

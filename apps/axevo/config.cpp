@@ -243,6 +243,11 @@ std::string expand_environment(const std::string& text, const std::string& file,
   return out + text.substr(i);
 }
 
+void apply_library_options(const LibraryOptions& libs, Config& c) {
+  if (!libs.libraries.empty()) c.libraries = libs.libraries;
+  for (const auto& p : libs.plugin_paths) c.plugin_paths.push_back(p);
+}
+
 Config load_config(const fs::path& file) {
   const std::string text = read_file(file);
   YAML::Node root;

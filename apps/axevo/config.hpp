@@ -62,6 +62,10 @@ Config load_config(const std::filesystem::path& file);
 std::string expand_environment(const std::string& text, const std::string& file, std::size_t line,
                                bool* from_environment = nullptr);
 
+// --library replaces the config's libraries; --plugin-path adds folders.
+struct LibraryOptions;
+void apply_library_options(const LibraryOptions& libs, Config& c);
+
 // "MEAN,STD" or "M1,M2,M3:S1,S2,S3" (per channel).
 Normalization parse_normalization(const std::string& text);
 

@@ -62,12 +62,8 @@ int cmd_eval(int argc, char** argv) {
       "data", po::value<std::string>(&data), "dataset SPEC: idx:DIR, cifar10:DIR, npy:X.npy,Y.npy or fashion-mnist")(
       "normalize", po::value<std::string>(&normalize), "MEAN,STD or M1,M2,M3:S1,S2,S3 (per channel)");
   libs.add_to(opts);
-  po::options_description hidden;
-  hidden.add_options()("config", po::value<std::string>(&config_file));
-  po::positional_options_description pos;
-  pos.add("config", 1);
   po::variables_map vm;
-  if (!parse(argc, argv, opts, hidden, pos, vm,
+  if (!parse_with_config(argc, argv, opts, config_file, vm,
              "axevo eval [CONFIG.yaml] [--uniform MULT | --assign LAYER=MULT,...] [--split test|validation]\n"
              "                  [--limit N] [--format table|csv|json]\n"
              "       axevo eval --model FILE.onnx --data SPEC [--normalize MEAN,STD] [--library SPEC ...] [--uniform MULT]",
@@ -89,8 +85,7 @@ int cmd_eval(int argc, char** argv) {
   if (!model.empty()) c.model = model;
   if (!data.empty()) c.dataset = data;
   if (!normalize.empty()) c.normalize = parse_normalization(normalize);
-  if (!libs.libraries.empty()) c.libraries = libs.libraries;
-  for (const auto& p : libs.plugin_paths) c.plugin_paths.push_back(p);
+  apply_library_options(libs, c);
   if (c.model.empty()) throw UsageError("eval needs a CONFIG file or --model FILE.onnx");
   if (!uniform.empty()) {
     c.default_assignment = uniform;

@@ -343,6 +343,12 @@ std::string campaign_yaml(const Workload& w, const Setup& s, const fs::path& out
 
 std::string layer_cell(const Multiplier* m) { return m ? m->name : "float"; }
 
+// --out defaults to results/<config name>, --threads to every core.
+void campaign_defaults(const std::string& config_file, std::string& out_dir, unsigned& threads) {
+  if (out_dir.empty()) out_dir = (fs::path("results") / fs::path(config_file).stem()).string();
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+}
+
 struct Report {
   const Workload& w;
   const Setup& s;
@@ -447,12 +453,8 @@ int cmd_search(int argc, char** argv) {
       "seed", po::value<uint64_t>(&seed_flag), "override search.seed")(
       "cache-mb", po::value<std::size_t>(&cache_flag), "activation cache size in MB (search.cache_mb, default 2048; 0 = off)");
   libs.add_to(opts);
-  po::options_description hidden;
-  hidden.add_options()("config", po::value<std::string>(&config_file));
-  po::positional_options_description pos;
-  pos.add("config", 1);
   po::variables_map vm;
-  if (!parse(argc, argv, opts, hidden, pos, vm,
+  if (!parse_with_config(argc, argv, opts, config_file, vm,
              "axevo search CONFIG.yaml [--out DIR] [--threads N] [--resume] [--algorithm A] [--budget N] [--seed S]\n"
              "                    [--library SPEC ...]",
              "Searches per-layer multiplier assignments with the config's algorithm (NSGA-II by default) on\n"
@@ -475,10 +477,8 @@ int cmd_search(int argc, char** argv) {
   if (vm.count("budget")) c.search.algorithm.budget = budget_flag;
   if (vm.count("seed")) c.search.algorithm.seed = seed_flag;
   if (vm.count("cache-mb")) c.search.cache_mb = cache_flag;
-  if (!libs.libraries.empty()) c.libraries = libs.libraries;
-  for (const auto& p : libs.plugin_paths) c.plugin_paths.push_back(p);
-  if (out_dir.empty()) out_dir = (fs::path("results") / fs::path(config_file).stem()).string();
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  apply_library_options(libs, c);
+  campaign_defaults(config_file, out_dir, threads);
   const SearchConfig& sc = c.search;
   const bool fidelity = c.metric != "accuracy";
   for (const auto& o : sc.objectives) {
@@ -789,12 +789,8 @@ int cmd_sensitivity(int argc, char** argv) {
       "threads,j", po::value<unsigned>(&threads), "evaluation threads (default: all cores)")(
       "limit", po::value<std::size_t>(&limit), "use only the first N validation images");
   libs.add_to(opts);
-  po::options_description hidden;
-  hidden.add_options()("config", po::value<std::string>(&config_file));
-  po::positional_options_description pos;
-  pos.add("config", 1);
   po::variables_map vm;
-  if (!parse(argc, argv, opts, hidden, pos, vm, "axevo sensitivity CONFIG.yaml [--out DIR] [--threads N] [--limit N]",
+  if (!parse_with_config(argc, argv, opts, config_file, vm, "axevo sensitivity CONFIG.yaml [--out DIR] [--threads N] [--limit N]",
              "Approximates one layer at a time: for every layer and every multiplier allowed there (the\n"
              "config's search.multipliers / search.layers), the accuracy drop (or MSE) on the validation\n"
              "split with that layer on that multiplier and every other layer exact. Writes\n"
@@ -804,10 +800,8 @@ int cmd_sensitivity(int argc, char** argv) {
     return 0;
   if (config_file.empty()) throw UsageError("sensitivity needs a CONFIG file");
   Config c = load_config(config_file);
-  if (!libs.libraries.empty()) c.libraries = libs.libraries;
-  for (const auto& p : libs.plugin_paths) c.plugin_paths.push_back(p);
-  if (out_dir.empty()) out_dir = (fs::path("results") / fs::path(config_file).stem()).string();
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  apply_library_options(libs, c);
+  campaign_defaults(config_file, out_dir, threads);
   const bool fidelity = c.metric != "accuracy";
   if (c.search.objectives == std::vector<std::string>{"accuracy_drop", "energy"} && fidelity) c.search.objectives = {c.metric, "energy"};
   const Workload w(c);
