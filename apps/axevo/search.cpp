@@ -52,7 +52,6 @@ struct Setup {
   std::vector<LayerOptions> layer_options;
   std::vector<std::string> allowed_names;  // the default option list, as names
   CostTable hw;
-  std::vector<Multiplier> owned;           // nothing yet; kept for future synthetic options
 };
 
 std::string where(const Config& c, const std::string& key) {
@@ -98,7 +97,7 @@ void fill_hardware(const Workload& w, const std::vector<const Multiplier*>& used
 
 Setup make_setup(const Workload& w) {
   const Config& c = w.config();
-  Setup s{w, {}, {}, {}, {}};
+  Setup s{w, {}, {}, {}};
   // MACs per sample of each layer, for one sample of the model's input shape.
   Shape one = w.graph().inputs[0].shape;
   one[0] = 1;
@@ -350,8 +349,6 @@ void campaign_defaults(const std::string& config_file, std::string& out_dir, uns
 }
 
 struct Report {
-  const Workload& w;
-  const Setup& s;
   const SearchSpace& space;
   const ObjectiveSet& obj;
 };
@@ -554,13 +551,12 @@ int cmd_search(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   ev.set_stop_flag(&g_stop);
 
-  Report rep{w, setup, space, obj};
+  Report rep{space, obj};
   Bar bar(tty);
   const auto t_search = std::chrono::steady_clock::now();
   const std::size_t planned = planned_evaluations(algo, space);
   int shown_generation = 0, total_generations = 0;
   double gen0_seconds = 0;
-  std::size_t archive_size = 0;
   ev.on_progress = [&](std::size_t done, std::size_t total) {
     const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_search).count();
     const std::size_t evals = ev.all().size() + done;
@@ -584,7 +580,6 @@ int cmd_search(int argc, char** argv) {
     result = run_campaign(ev, algo, [&](const Progress& p) {
       shown_generation = p.generation + 1;
       total_generations = p.generations;
-      archive_size = p.evaluations;
       write_file_atomic(checkpoint, checkpoint_text(ev, campaign_hash));
       if (quiet) return;
       // One line per generation: the current best trade-offs on validation.
