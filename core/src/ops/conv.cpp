@@ -54,23 +54,23 @@ class ConvOp : public Op {
           p.y_col_stride = P;
           qk->matmul(p);
         }
-      }
-      std::vector<float> col(qk ? 0 : static_cast<std::size_t>(P * Kc));
-      for (int64_t gi = 0; !qk && gi < G; ++gi) {
-        const float* xs = x.f() + (n * C + gi * Cg) * In;
-        im2col(g, xs, Cg, col.data());
-        MatMulProblem p;
-        p.M = P;
-        p.N = Mg;
-        p.K = Kc;
-        p.x = col.data();
-        p.ldx = Kc;
-        p.w = w.f() + gi * Mg * Kc;
-        p.ldw = Kc;
-        p.y = y.f() + (n * M + gi * Mg) * P;
-        p.y_row_stride = 1;
-        p.y_col_stride = P;
-        run_matmul(ctx, layer_slot, p);
+      } else {  // float (or a kernel without the int8 protocol): im2col floats
+        std::vector<float> col(static_cast<std::size_t>(P * Kc));
+        for (int64_t gi = 0; gi < G; ++gi) {
+          im2col(g, x.f() + (n * C + gi * Cg) * In, Cg, col.data());
+          MatMulProblem p;
+          p.M = P;
+          p.N = Mg;
+          p.K = Kc;
+          p.x = col.data();
+          p.ldx = Kc;
+          p.w = w.f() + gi * Mg * Kc;
+          p.ldw = Kc;
+          p.y = y.f() + (n * M + gi * Mg) * P;
+          p.y_row_stride = 1;
+          p.y_col_stride = P;
+          run_matmul(ctx, layer_slot, p);
+        }
       }
       if (b)
         for (int64_t m = 0; m < M; ++m) {
@@ -122,26 +122,25 @@ class ConvOp : public Op {
     }
   }
 
-  template <class T>
-  static void im2col(const Window3& g, const T* x, int64_t C, T* col) {
+  static void im2col(const Window3& g, const float* x, int64_t C, float* col) {
     const int64_t Kc = C * g.k_size();
     int64_t p = 0;
     for (int64_t od = 0; od < g.out[0]; ++od)
       for (int64_t oh = 0; oh < g.out[1]; ++oh)
         for (int64_t ow = 0; ow < g.out[2]; ++ow, ++p) {
-          T* row = col + p * Kc;
+          float* row = col + p * Kc;
           for (int64_t c = 0; c < C; ++c) {
-            const T* xc = x + c * g.in_size();
+            const float* xc = x + c * g.in_size();
             for (int64_t kd = 0; kd < g.k[0]; ++kd) {
               const int64_t id = od * g.s[0] - g.pb[0] + kd * g.d[0];
               const bool okd = id >= 0 && id < g.in[0];
               for (int64_t kh = 0; kh < g.k[1]; ++kh) {
                 const int64_t ih = oh * g.s[1] - g.pb[1] + kh * g.d[1];
                 const bool ok = okd && ih >= 0 && ih < g.in[1];
-                const T* xr = xc + (id * g.in[1] + ih) * g.in[2];
+                const float* xr = xc + (id * g.in[1] + ih) * g.in[2];
                 for (int64_t kw = 0; kw < g.k[2]; ++kw) {
                   const int64_t iw = ow * g.s[2] - g.pb[2] + kw * g.d[2];
-                  *row++ = ok && iw >= 0 && iw < g.in[2] ? xr[iw] : T(0);
+                  *row++ = ok && iw >= 0 && iw < g.in[2] ? xr[iw] : 0.0f;
                 }
               }
             }
