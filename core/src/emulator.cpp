@@ -46,33 +46,32 @@ struct Emulator::LayerState {
   std::mutex mutex;
   std::map<const float*, std::shared_ptr<const Weights>> weights;
 
-  std::shared_ptr<const Weights> weights_for(const MatMulProblem& p, float tensor_scale) {
+  // The N x K weight rows at `wf` (row stride ldw), quantized once.
+  std::shared_ptr<const Weights> weights_for(const float* wf, int64_t ldw, int64_t N, int64_t K, float tensor_scale) {
     std::lock_guard<std::mutex> lock(mutex);
-    auto it = weights.find(p.w);
+    auto it = weights.find(wf);
     if (it != weights.end()) return it->second;
     auto w = std::make_shared<Weights>();
-    w->q.resize(static_cast<std::size_t>(p.N * p.K));
-    w->scale.resize(static_cast<std::size_t>(p.N));
-    for (int64_t n = 0; n < p.N; ++n) {
-      const float* row = p.w + n * p.ldw;
+    w->q.resize(static_cast<std::size_t>(N * K));
+    w->scale.resize(static_cast<std::size_t>(N));
+    for (int64_t n = 0; n < N; ++n) {
+      const float* row = wf + n * ldw;
       float s = tensor_scale;
       if (per_channel) {
         float m = 0;
-        for (int64_t k = 0; k < p.K; ++k) m = std::max(m, std::fabs(row[k]));
+        for (int64_t k = 0; k < K; ++k) m = std::max(m, std::fabs(row[k]));
         s = quant::scale_from_threshold(m, qmax);
       }
       w->scale[static_cast<std::size_t>(n)] = s;
-      quant::quantize(row, static_cast<std::size_t>(p.K), s, w->q.data() + n * p.K, qmax);
+      quant::quantize(row, static_cast<std::size_t>(K), s, w->q.data() + n * K, qmax);
     }
-    weights.emplace(p.w, w);
+    weights.emplace(wf, w);
     return w;
   }
 
   // The int8 form (Conv): rows arrive quantized with s_x.
   void run_quantized(const QuantizedMatMulProblem& p) {
-    MatMulProblem shape;
-    shape.M = p.M, shape.N = p.N, shape.K = p.K, shape.w = p.w, shape.ldw = p.ldw;
-    const auto w = weights_for(shape, s_w);
+    const auto w = weights_for(p.w, p.ldw, p.N, p.K, s_w);
     // acc[n][m] = sum_k M(x(m, k), w(n, k)), the weights as the row operand (as approx_conv2d).
     std::vector<int32_t> acc(static_cast<std::size_t>(p.M * p.N));
     kernels::StridedGemm g;
@@ -92,7 +91,7 @@ struct Emulator::LayerState {
   void run(const MatMulProblem& p) {
     const bool recurrent = std::string(p.part) == "R";
     const float sx = recurrent ? s_h : s_x;
-    const auto w = weights_for(p, recurrent ? s_r : s_w);
+    const auto w = weights_for(p.w, p.ldw, p.N, p.K, recurrent ? s_r : s_w);
     std::vector<int8_t> qx(static_cast<std::size_t>(p.M * p.K));
     for (int64_t m = 0; m < p.M; ++m) quant::quantize(p.x + m * p.ldx, static_cast<std::size_t>(p.K), sx, qx.data() + m * p.K, qmax);
     if (p.int_out && !per_channel && p.y_col_stride == 1) {  // the op adds integer sums (ConvTranspose)
