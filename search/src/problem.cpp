@@ -206,7 +206,8 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
       ok[i] = 1;
       done.fetch_add(1);
     };
-    auto work = [&](unsigned slot) {
+    // One worker's loop; `report_each` when it runs in the caller's thread (progress after every evaluation).
+    auto work = [&](unsigned slot, bool report_each) {
       omp_set_num_threads(1);  // the parallelism is across genomes
       for (;;) {
         const std::size_t i = next.fetch_add(1);
@@ -219,26 +220,17 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
           next.store(todo.size());
           break;
         }
+        if (report_each && on_progress) on_progress(done.load(), todo.size());
       }
       running.fetch_sub(1);
     };
-    if (n == 1) {
-      // One thread: the caller's own, with OpenMP kept to one thread as well.
+    if (n == 1) {  // the caller's own thread, OpenMP kept to one thread as well
       const int saved = omp_get_max_threads();
-      omp_set_num_threads(1);
-      for (std::size_t i = 0; i < todo.size(); ++i) {
-        try {
-          evaluate_one(0, i);
-        } catch (...) {
-          error = std::current_exception();
-          break;
-        }
-        if (on_progress) on_progress(i + 1, todo.size());
-      }
+      work(0, true);
       omp_set_num_threads(saved);
     } else {
       std::vector<std::thread> pool;
-      for (unsigned t = 0; t < n; ++t) pool.emplace_back(work, t);
+      for (unsigned t = 0; t < n; ++t) pool.emplace_back(work, t, false);
       std::size_t reported = 0;
       while (running.load() > 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
