@@ -46,6 +46,35 @@ int correct(const Emulator& emu, std::size_t n) {
   return ok;
 }
 
+// Values in [-1, 1] (times `scale`) from a fixed LCG, the same on every platform.
+std::vector<float> lcg_values(uint64_t seed, std::size_t n, float scale = 1.0f) {
+  std::vector<float> v(n);
+  for (auto& e : v) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    e = static_cast<float>(static_cast<int>((seed >> 33) % 2001) - 1000) / 1000.0f * scale;
+  }
+  return v;
+}
+
+// The reference quantization of a one-batch test: max calibration of x and of w, per tensor.
+struct MaxQuantized {
+  float sx = 0, sw = 0;
+  std::vector<int8_t> qx, qw;
+};
+MaxQuantized quantize_by_max(const std::vector<float>& x, const std::vector<float>& w) {
+  auto scale = [](const std::vector<float>& v) {
+    float m = 0;
+    for (float e : v) m = std::max(m, std::fabs(e));
+    return quant::scale_from_threshold(m);
+  };
+  MaxQuantized q;
+  q.sx = scale(x), q.sw = scale(w);
+  q.qx.resize(x.size()), q.qw.resize(w.size());
+  quant::quantize(x.data(), x.size(), q.sx, q.qx.data());
+  quant::quantize(w.data(), w.size(), q.sw, q.qw.data());
+  return q;
+}
+
 }  // namespace
 
 TEST_CASE("emulator: a Gemm layer follows the documented integer semantics", "[emulator]") {
@@ -137,14 +166,7 @@ TEST_CASE("emulator: an emulated Conv equals the reference table convolution bit
   kernels::Conv2dParams p;
   p.batch = 2, p.in_channels = 4, p.in_h = 7, p.in_w = 9, p.out_channels = 6, p.kernel_h = p.kernel_w = 3;
   p.stride_h = p.stride_w = 2, p.pad_h = p.pad_w = 1, p.dilation_h = p.dilation_w = 2, p.groups = 2;
-  std::vector<float> w(6 * 2 * 3 * 3), xin(2 * 4 * 7 * 9);
-  uint64_t state = 7;
-  auto rnd = [&state]() {
-    state = state * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<float>(static_cast<int>((state >> 33) % 2001) - 1000) / 1000.0f;
-  };
-  for (auto& v : w) v = rnd();
-  for (auto& v : xin) v = rnd() * 3.0f;
+  const std::vector<float> w = lcg_values(7, 6 * 2 * 3 * 3), xin = lcg_values(8, 2 * 4 * 7 * 9, 3.0f);
   Graph g;
   g.opset = 13;
   g.inputs.push_back({"x", DType::Float32, {2, 4, 7, 9}});
@@ -172,20 +194,12 @@ TEST_CASE("emulator: an emulated Conv equals the reference table convolution bit
     emu.assign("conv", &m);
     const Tensor y = emu.run(x)[0];
     // The reference: quantize, convolve through the table, scale.
-    float xmax = 0;  // max calibration on this one batch
-    for (float v : xin) xmax = std::max(xmax, std::fabs(v));
-    const float sx = quant::scale_from_threshold(xmax);
-    float wmax = 0;
-    for (float v : w) wmax = std::max(wmax, std::fabs(v));
-    const float sw = quant::scale_from_threshold(wmax);
-    std::vector<int8_t> qx(xin.size()), qw(w.size());
-    quant::quantize(xin.data(), xin.size(), sx, qx.data());
-    quant::quantize(w.data(), w.size(), sw, qw.data());
+    const MaxQuantized q = quantize_by_max(xin, w);  // max calibration on this one batch
     std::vector<int32_t> acc(static_cast<std::size_t>(2 * 6 * p.out_h() * p.out_w()));
-    kernels::approx_conv2d_reference(*m.table, order, p, qx.data(), qw.data(), acc.data());
+    kernels::approx_conv2d_reference(*m.table, order, p, q.qx.data(), q.qw.data(), acc.data());
     REQUIRE(y.shape == Shape{2, 6, p.out_h(), p.out_w()});
     std::size_t same = 0;
-    for (std::size_t i = 0; i < acc.size(); ++i) same += y.f()[i] == static_cast<float>(acc[i]) * sx * sw;
+    for (std::size_t i = 0; i < acc.size(); ++i) same += y.f()[i] == static_cast<float>(acc[i]) * q.sx * q.sw;
     CHECK(same == acc.size());
   }
 }
@@ -199,15 +213,7 @@ TEST_CASE("emulator: an emulated ConvTranspose equals the reference table scatte
   p.batch = 2, p.in_channels = 4, p.in_h = 5, p.in_w = 6, p.out_channels = 6, p.kernel_h = p.kernel_w = 3;
   p.stride_h = p.stride_w = 2, p.pad_h = p.pad_w = 1, p.dilation_h = p.dilation_w = 2, p.groups = 2;
   p.output_pad_h = p.output_pad_w = 1;
-  std::vector<float> w(4 * 3 * 3 * 3), xin(2 * 4 * 5 * 6), bias(6);
-  uint64_t state = 11;
-  auto rnd = [&state]() {
-    state = state * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<float>(static_cast<int>((state >> 33) % 2001) - 1000) / 1000.0f;
-  };
-  for (auto& v : w) v = rnd();
-  for (auto& v : xin) v = rnd() * 3.0f;
-  for (auto& v : bias) v = rnd();
+  const std::vector<float> w = lcg_values(11, 4 * 3 * 3 * 3), xin = lcg_values(12, 2 * 4 * 5 * 6, 3.0f), bias = lcg_values(13, 6);
   Graph g;
   g.opset = 13;
   g.inputs.push_back({"x", DType::Float32, {2, 4, 5, 6}});
@@ -236,23 +242,15 @@ TEST_CASE("emulator: an emulated ConvTranspose equals the reference table scatte
     Emulator emu(g, calibrate(g, {x}, opt), opt);
     emu.assign("deconv", &m);
     const Tensor y = emu.run(x)[0];
-    float xmax = 0;
-    for (float v : xin) xmax = std::max(xmax, std::fabs(v));
-    const float sx = quant::scale_from_threshold(xmax);
-    float wmax = 0;
-    for (float v : w) wmax = std::max(wmax, std::fabs(v));
-    const float sw = quant::scale_from_threshold(wmax);
-    std::vector<int8_t> qx(xin.size()), qw(w.size());
-    quant::quantize(xin.data(), xin.size(), sx, qx.data());
-    quant::quantize(w.data(), w.size(), sw, qw.data());
+    const MaxQuantized q = quantize_by_max(xin, w);
     const int oh = p.out_h(), ow = p.out_w();
     std::vector<int32_t> acc(static_cast<std::size_t>(2 * 6 * oh * ow));
-    kernels::approx_conv_transpose2d_reference(*m.table, order, p, qx.data(), qw.data(), acc.data());
+    kernels::approx_conv_transpose2d_reference(*m.table, order, p, q.qx.data(), q.qw.data(), acc.data());
     REQUIRE(y.shape == Shape{2, 6, oh, ow});
     std::size_t same = 0;
     for (std::size_t i = 0; i < acc.size(); ++i) {
       const std::size_t c = (i / static_cast<std::size_t>(oh * ow)) % 6;
-      same += y.f()[i] == static_cast<float>(acc[i]) * sx * sw + bias[c];
+      same += y.f()[i] == static_cast<float>(acc[i]) * q.sx * q.sw + bias[c];
     }
     CHECK(same == acc.size());
   }
