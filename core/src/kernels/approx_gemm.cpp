@@ -16,12 +16,24 @@ using detail::kMR;
 using detail::kNR;
 
 PreparedTable::PreparedTable(const Table& table, OperandOrder order)
-    : order_(order), act_major_(kTableSize + 1, 0), weight_major_(kTableSize + 1, 0) {
+    : order_(order),
+      act_major_(kTableSize + 1, 0),
+      weight_major_(kTableSize + 1, 0),
+      act_planes_(2 * kTableSize),
+      weight_planes_(2 * kTableSize) {
   for (int x = -128; x < 128; ++x)
     for (int w = -128; w < 128; ++w) {
       const int16_t v = order == OperandOrder::ActivationFirst ? table[table_index(x, w)] : table[table_index(w, x)];
       act_major_[table_index(x, w)] = v;
       weight_major_[table_index(w, x)] = v;
+    }
+  for (std::size_t r = 0; r < 256; ++r)
+    for (std::size_t c = 0; c < 256; ++c) {
+      const auto a = static_cast<uint16_t>(act_major_[r << 8 | c]), w = static_cast<uint16_t>(weight_major_[r << 8 | c]);
+      act_planes_[r << 9 | c] = static_cast<uint8_t>(a & 0xff);
+      act_planes_[r << 9 | 256 | c] = static_cast<uint8_t>(a >> 8);
+      weight_planes_[r << 9 | c] = static_cast<uint8_t>(w & 0xff);
+      weight_planes_[r << 9 | 256 | c] = static_cast<uint8_t>(w >> 8);
     }
   for (int v = 0; v < 256; ++v) {
     zero_act_[v] = zero_weight_[v] = 1;
@@ -38,6 +50,7 @@ std::string kernel_path_name(KernelPath path) {
     case KernelPath::Scalar: return "scalar";
     case KernelPath::Avx2: return "avx2";
     case KernelPath::Avx512: return "avx512";
+    case KernelPath::Avx512Vbmi: return "avx512vbmi";
   }
   return "?";
 }
@@ -46,16 +59,19 @@ std::vector<KernelPath> available_kernel_paths() {
   std::vector<KernelPath> paths{KernelPath::Scalar};
   if (detail::micro_kernel_avx2() && detail::cpu_has_avx2()) paths.push_back(KernelPath::Avx2);
   if (detail::micro_kernel_avx512() && detail::cpu_has_avx512()) paths.push_back(KernelPath::Avx512);
+  if (detail::micro_kernel_avx512_vbmi() && detail::cpu_has_avx512_vbmi()) paths.push_back(KernelPath::Avx512Vbmi);
   return paths;
 }
 
 KernelPath best_kernel_path() {
-  // AVX-512 (permute kernel) when present; otherwise the scalar kernel: the AVX2 gather
-  // kernel was slower than it on the CPU measured (AMD Zen 4), so it is only used on request.
+  // The byte-plane VBMI kernel, else the word-permute AVX-512BW kernel, else the scalar
+  // kernel: the AVX2 gather kernel was slower than scalar on the CPU measured (AMD Zen 4),
+  // so it is only used on request.
   static const KernelPath best = [] {
     const auto paths = available_kernel_paths();
-    return std::find(paths.begin(), paths.end(), KernelPath::Avx512) != paths.end() ? KernelPath::Avx512
-                                                                                     : KernelPath::Scalar;
+    for (KernelPath p : {KernelPath::Avx512Vbmi, KernelPath::Avx512})
+      if (std::find(paths.begin(), paths.end(), p) != paths.end()) return p;
+    return KernelPath::Scalar;
   }();
   return best;
 }
@@ -78,7 +94,7 @@ namespace detail {
 
 // Portable kernel: for each k and row, the row value selects a 512-byte table row that the
 // kNR lane bytes index; the accumulators live in a small local array.
-void micro_kernel_scalar(const int16_t* table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b,
+void micro_kernel_scalar(TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b,
                          std::ptrdiff_t ldb, int32_t* out) {
   int32_t acc[kMR][kNR] = {};
   for (int t = 0; t < nk; ++t) {
@@ -86,7 +102,7 @@ void micro_kernel_scalar(const int16_t* table, const uint8_t* a, const int32_t* 
     const uint8_t* bk = b + k * ldb;
     const uint8_t* ak = a + k * kMR;
     for (int i = 0; i < kMR; ++i) {
-      const int16_t* row = table + (static_cast<int>(ak[i]) << 8);
+      const int16_t* row = table.words + (static_cast<int>(ak[i]) << 8);
       for (int j = 0; j < kNR; ++j) acc[i][j] += row[bk[j]];
     }
   }
@@ -97,15 +113,16 @@ void micro_kernel_scalar(const int16_t* table, const uint8_t* a, const int32_t* 
 
 namespace {
 
-detail::MicroKernel resolve(KernelPath path) {
+detail::KernelTile resolve(KernelPath path) {
   if (path == KernelPath::Auto) path = best_kernel_path();
   const auto paths = available_kernel_paths();
   if (std::find(paths.begin(), paths.end(), path) == paths.end())
     throw Error("approx_gemm: kernel path '" + kernel_path_name(path) + "' is not available on this CPU");
   switch (path) {
-    case KernelPath::Avx2: return detail::micro_kernel_avx2();
-    case KernelPath::Avx512: return detail::micro_kernel_avx512();
-    default: return &detail::micro_kernel_scalar;
+    case KernelPath::Avx2: return {detail::micro_kernel_avx2(), kMR, kNR};
+    case KernelPath::Avx512: return {detail::micro_kernel_avx512(), kMR, kNR};
+    case KernelPath::Avx512Vbmi: return {detail::micro_kernel_avx512_vbmi(), detail::kVbmiMR, detail::kVbmiNR};
+    default: return {&detail::micro_kernel_scalar, kMR, kNR};
   }
 }
 
@@ -114,7 +131,10 @@ detail::MicroKernel resolve(KernelPath path) {
 // table rows touched stay in L2 (the whole table is 128 KiB).
 constexpr int kRowBlock = 64;
 constexpr int kLaneBlock = 256;
-static_assert(kRowBlock % kMR == 0 && kLaneBlock % kNR == 0, "blocks must hold whole tiles");
+static_assert(kRowBlock % kMR == 0 && kLaneBlock % kNR == 0 && kRowBlock % detail::kVbmiMR == 0 &&
+                  kLaneBlock % detail::kVbmiNR == 0 && kMR * kNR <= detail::kMaxTile &&
+                  detail::kVbmiMR * detail::kVbmiNR <= detail::kMaxTile,
+              "blocks must hold whole tiles");
 
 // One operand as the driver sees it: element (i, k) at p[i*s_i + k*s_k].
 struct Operand {
@@ -127,7 +147,8 @@ struct Operand {
 
 void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, KernelPath path, bool parallel) {
   if (g.M < 0 || g.N < 0 || g.K < 0) throw Error("approx_gemm: negative size");
-  const detail::MicroKernel kernel = resolve(path);
+  const detail::KernelTile kernel = resolve(path);
+  const int MR = kernel.mr, NR = kernel.nr;
   if (g.M == 0 || g.N == 0) return;
   if (g.K == 0) {
     for (int m = 0; m < g.M; ++m)
@@ -137,13 +158,14 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
 
   // Lanes (the vectorized dimension) go over N unless N is too narrow for a vector tile and
   // M is wider: then the problem is transposed (rows = R, lanes = L).
-  const bool swap = g.N < kNR && g.M > g.N;
+  const bool swap = g.N < NR && g.M > g.N;
   const Operand rows = swap ? Operand{g.R, g.r_n, g.r_k} : Operand{g.L, g.l_m, g.l_k};
   const Operand lanes = swap ? Operand{g.L, g.l_m, g.l_k} : Operand{g.R, g.r_n, g.r_k};
   const int n_rows = swap ? g.N : g.M, n_lanes = swap ? g.M : g.N, K = g.K;
   const std::ptrdiff_t y_r = swap ? g.y_n : g.y_m, y_l = swap ? g.y_m : g.y_n;
   const bool rows_are_activations = g.left_is_activation != swap;
-  const int16_t* tab = rows_are_activations ? table.activation_major() : table.weight_major();
+  const detail::TableRows tab{rows_are_activations ? table.activation_major() : table.weight_major(),
+                              rows_are_activations ? table.activation_major_planes() : table.weight_major_planes()};
   const uint8_t* zero_row = rows_are_activations ? table.zero_activations() : table.zero_weights();
 
   const int row_blocks = (n_rows + kRowBlock - 1) / kRowBlock;
@@ -152,45 +174,77 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   const double work = static_cast<double>(n_rows) * n_lanes * K;
   const bool use_omp = parallel && tasks > 1 && work > 65536.0 && !omp_in_parallel();
 
+  // Row tiles are packed once per call: [tile][K][MR] with the list of the k where some row
+  // value can give a non-zero (the others are skipped).  Lane blocks [K][kLaneBlock]
+  // (zero-padded lanes are computed and discarded) are packed once per call too when several
+  // row blocks read them, else by the one task that does, while they are hot in its cache.
+  const int row_tiles = (n_rows + MR - 1) / MR;
+  std::vector<uint8_t> apack(static_cast<std::size_t>(row_tiles) * K * MR);
+  std::vector<int32_t> klists(static_cast<std::size_t>(row_tiles) * K), nks(static_cast<std::size_t>(row_tiles));
+  const bool shared_lanes = row_blocks > 1;
+  std::vector<uint8_t> bshared(shared_lanes ? static_cast<std::size_t>(lane_blocks) * K * kLaneBlock : 0);
+  auto pack_lanes = [&](int blk, uint8_t* b) {
+    const int l0 = blk * kLaneBlock, nl = std::min(kLaneBlock, n_lanes - l0);
+    if (nl < kLaneBlock) std::memset(b, 0, static_cast<std::size_t>(K) * kLaneBlock);
+    // Read along whichever of the operand's axes is contiguous.
+    if (lanes.s_i == 1) {
+      for (int k = 0; k < K; ++k)
+        std::memcpy(b + static_cast<std::size_t>(k) * kLaneBlock, lanes.p + l0 + k * lanes.s_k, static_cast<std::size_t>(nl));
+    } else if (lanes.s_k == 1) {
+      for (int j = 0; j < nl; ++j)
+        for (int k = 0; k < K; ++k) b[static_cast<std::size_t>(k) * kLaneBlock + j] = lanes.at(l0 + j, k);
+    } else {
+      for (int k = 0; k < K; ++k)
+        for (int j = 0; j < nl; ++j) b[static_cast<std::size_t>(k) * kLaneBlock + j] = lanes.at(l0 + j, k);
+    }
+  };
+
 #pragma omp parallel if (use_omp)
   {
-    std::vector<uint8_t> bpack, apack(static_cast<std::size_t>(K) * kMR);
-    std::vector<int32_t> klist(K);
-    int32_t tile[kMR * kNR];
+#pragma omp for schedule(static)
+    for (int t = 0; t < row_tiles; ++t) {
+      const int r0 = t * MR, mr = std::min(MR, n_rows - r0);
+      uint8_t* a = apack.data() + static_cast<std::size_t>(t) * K * MR;
+      int32_t* klist = klists.data() + static_cast<std::size_t>(t) * K;
+      int nk = 0;
+      for (int k = 0; k < K; ++k) {
+        bool needed = false;
+        for (int i = 0; i < MR; ++i) {
+          const uint8_t v = i < mr ? rows.at(r0 + i, k) : 0;
+          a[static_cast<std::size_t>(k) * MR + i] = v;
+          needed |= i < mr && !zero_row[v];
+        }
+        if (needed) klist[nk++] = k;
+      }
+      nks[static_cast<std::size_t>(t)] = nk;
+    }
+    if (shared_lanes) {
+#pragma omp for schedule(static)
+      for (int blk = 0; blk < lane_blocks; ++blk) pack_lanes(blk, bshared.data() + static_cast<std::size_t>(blk) * K * kLaneBlock);
+    }
+    std::vector<uint8_t> blocal(shared_lanes ? 0 : static_cast<std::size_t>(K) * kLaneBlock);
+    int32_t tile[detail::kMaxTile];
 #pragma omp for schedule(dynamic)
     for (int task = 0; task < tasks; ++task) {
-      const int r0 = (task / lane_blocks) * kRowBlock, l0 = (task % lane_blocks) * kLaneBlock;
+      const int blk = task % lane_blocks;
+      const int r0 = (task / lane_blocks) * kRowBlock, l0 = blk * kLaneBlock;
       const int nr = std::min(kRowBlock, n_rows - r0), nl = std::min(kLaneBlock, n_lanes - l0);
-      const int ldb = (nl + kNR - 1) / kNR * kNR;
-      // Pack the lane panel [K][ldb] (zero-padded lanes are computed and discarded).
-      // Read along whichever of the operand's axes is contiguous.
-      bpack.assign(static_cast<std::size_t>(K) * ldb, 0);
-      if (lanes.s_k == 1) {
-        for (int j = 0; j < nl; ++j)
-          for (int k = 0; k < K; ++k) bpack[static_cast<std::size_t>(k) * ldb + j] = lanes.at(l0 + j, k);
-      } else {
-        for (int k = 0; k < K; ++k)
-          for (int j = 0; j < nl; ++j) bpack[static_cast<std::size_t>(k) * ldb + j] = lanes.at(l0 + j, k);
+      const uint8_t* b = bshared.data() + static_cast<std::size_t>(blk) * K * kLaneBlock;
+      if (!shared_lanes) {
+        pack_lanes(blk, blocal.data());
+        b = blocal.data();
       }
-      for (int i0 = 0; i0 < nr; i0 += kMR) {
-        const int mr = std::min(kMR, nr - i0);
-        // Pack the row tile [K][kMR]; list the k where some row value can give a non-zero.
-        int nk = 0;
-        for (int k = 0; k < K; ++k) {
-          bool needed = false;
-          for (int i = 0; i < kMR; ++i) {
-            const uint8_t v = i < mr ? rows.at(r0 + i0 + i, k) : 0;
-            apack[static_cast<std::size_t>(k) * kMR + i] = v;
-            needed |= i < mr && !zero_row[v];
-          }
-          if (needed) klist[nk++] = k;
-        }
-        for (int j0 = 0; j0 < nl; j0 += kNR) {
-          kernel(tab, apack.data(), klist.data(), nk, bpack.data() + j0, ldb, tile);
-          const int nj = std::min(kNR, nl - j0);
+      for (int i0 = 0; i0 < nr; i0 += MR) {
+        const int t = (r0 + i0) / MR, mr = std::min(MR, nr - i0);
+        const std::size_t at = static_cast<std::size_t>(t) * K;
+        for (int j0 = 0; j0 < nl; j0 += NR) {
+          kernel.fn(tab, apack.data() + at * MR, klists.data() + at, nks[static_cast<std::size_t>(t)], b + j0, kLaneBlock, tile);
+          const int nj = std::min(NR, nl - j0);
           for (int i = 0; i < mr; ++i) {
             int32_t* y = g.Y + (r0 + i0 + i) * y_r + (l0 + j0) * y_l;
-            for (int j = 0; j < nj; ++j) y[j * y_l] = tile[i * kNR + j];
+            if (y_l == 1) std::memcpy(y, tile + i * NR, static_cast<std::size_t>(nj) * sizeof(int32_t));
+            else
+              for (int j = 0; j < nj; ++j) y[j * y_l] = tile[i * NR + j];
           }
         }
       }

@@ -12,6 +12,12 @@
 // registers and looked up for 32 lanes at a time with word permutes (see below).  On the
 // AMD Zen 4 this was written on it is ~2x faster than 16-lane gathers, which in turn were
 // slower than the scalar kernel.
+//
+// AVX-512 VBMI + VNNI (byte planes): the row is held as its 256 low bytes and 256 high bytes
+// (4 + 4 registers); one two-source byte permute covers 128 entries, so 64 lanes cost four
+// permutes and two blends for both planes (the word kernel needs eight and six).  Bytes are
+// interleaved back into int16 products (unpack) and vpdpwssd against (1, 0) / (0, 1) word
+// patterns widens and adds the even / odd products into int32 in one instruction.
 #include "axevo/kernels/detail.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -26,10 +32,10 @@ namespace axevo::kernels::detail {
 
 namespace {
 
-__attribute__((target("avx2"))) void kernel_avx2(const int16_t* table, const uint8_t* a, const int32_t* klist, int nk,
+__attribute__((target("avx2"))) void kernel_avx2(TableRows table, const uint8_t* a, const int32_t* klist, int nk,
                                                  const uint8_t* b, std::ptrdiff_t ldb, int32_t* out) {
   static_assert(kMR == 4 && kNR == 64, "kernel written for a 4 x 64 tile");
-  const int* base = reinterpret_cast<const int*>(table);
+  const int* base = reinterpret_cast<const int*>(table.words);
   for (int half = 0; half < 2; ++half) {  // 2 x 32 lanes: 16 accumulators fit the 16 ymm registers
     __m256i acc[kMR][4];
     for (int i = 0; i < kMR; ++i)
@@ -60,7 +66,7 @@ __attribute__((target("avx2"))) void kernel_avx2(const int16_t* table, const uin
 // (512 bytes, 8 registers, loaded once for the tile's 64 lanes) is looked up for 32 lanes at
 // once with four two-source word permutes (each covers 64 entries, index bits 0-5) and two
 // levels of blends on index bits 6 and 7; the int16 results are widened to int32 and added.
-__attribute__((target("avx512f,avx512bw"))) void kernel_avx512_permute(const int16_t* table, const uint8_t* a,
+__attribute__((target("avx512f,avx512bw"))) void kernel_avx512_permute(TableRows table, const uint8_t* a,
                                                                        const int32_t* klist, int nk, const uint8_t* b,
                                                                        std::ptrdiff_t ldb, int32_t* out) {
   static_assert(kMR == 4 && kNR == 64, "kernel written for a 4 x 64 tile");
@@ -80,7 +86,7 @@ __attribute__((target("avx512f,avx512bw"))) void kernel_avx512_permute(const int
     }
     const uint8_t* ak = a + k * kMR;
     for (int i = 0; i < kMR; ++i) {
-      const int16_t* row = table + (static_cast<int>(ak[i]) << 8);
+      const int16_t* row = table.words + (static_cast<int>(ak[i]) << 8);
       __m512i r[8];
       for (int q = 0; q < 8; ++q) r[q] = _mm512_loadu_si512(row + 32 * q);
       for (int h = 0; h < 2; ++h) {
@@ -99,12 +105,62 @@ __attribute__((target("avx512f,avx512bw"))) void kernel_avx512_permute(const int
     for (int v = 0; v < 4; ++v) _mm512_storeu_si512(out + i * kNR + 16 * v, acc[i][v]);
 }
 
+
+// AVX-512 VBMI + VNNI byte-plane kernel (see the top of the file), one row x 128 lanes: the
+// row's 8 plane registers are loaded once per k and serve two 64-lane index vectors.  Lane
+// bytes j of a 64-byte vector: after unpacklo/unpackhi of the low and high planes, word w of
+// 128-bit lane q holds lane j = 16q + w (unpacklo) or 16q + 8 + w (unpackhi); vpdpwssd with
+// (1, 0) adds the even words, with (0, 1) the odd ones, into dword d of lane q.  The
+// accumulators are put back into lane order once per tile.
+__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void kernel_avx512_vbmi(
+    TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b, std::ptrdiff_t ldb,
+    int32_t* out) {
+  static_assert(kVbmiMR == 1 && kVbmiNR == 128, "kernel written for a 1 x 128 tile");
+  constexpr int V = kVbmiNR / 64;
+  __m512i acc[V][4];
+  for (int v = 0; v < V; ++v)
+    for (int q = 0; q < 4; ++q) acc[v][q] = _mm512_setzero_si512();
+  const __m512i even = _mm512_set1_epi32(1), odd = _mm512_set1_epi32(1 << 16);
+  for (int t = 0; t < nk; ++t) {
+    const std::ptrdiff_t k = klist[t];
+    const uint8_t* row = table.planes + (static_cast<std::ptrdiff_t>(a[k]) << 9);
+    const __m512i L0 = _mm512_loadu_si512(row), L1 = _mm512_loadu_si512(row + 64),
+                  L2 = _mm512_loadu_si512(row + 128), L3 = _mm512_loadu_si512(row + 192),
+                  H0 = _mm512_loadu_si512(row + 256), H1 = _mm512_loadu_si512(row + 320),
+                  H2 = _mm512_loadu_si512(row + 384), H3 = _mm512_loadu_si512(row + 448);
+    for (int v = 0; v < V; ++v) {
+      const __m512i idx = _mm512_loadu_si512(b + k * ldb + 64 * v);
+      const __mmask64 high = _mm512_movepi8_mask(idx);  // index bit 7: entries 128-255
+      const __m512i lo = _mm512_mask_blend_epi8(high, _mm512_permutex2var_epi8(L0, idx, L1),
+                                                _mm512_permutex2var_epi8(L2, idx, L3));
+      const __m512i hi = _mm512_mask_blend_epi8(high, _mm512_permutex2var_epi8(H0, idx, H1),
+                                                _mm512_permutex2var_epi8(H2, idx, H3));
+      const __m512i w0 = _mm512_unpacklo_epi8(lo, hi), w1 = _mm512_unpackhi_epi8(lo, hi);
+      acc[v][0] = _mm512_dpwssd_epi32(acc[v][0], w0, even);
+      acc[v][1] = _mm512_dpwssd_epi32(acc[v][1], w0, odd);
+      acc[v][2] = _mm512_dpwssd_epi32(acc[v][2], w1, even);
+      acc[v][3] = _mm512_dpwssd_epi32(acc[v][3], w1, odd);
+    }
+  }
+  alignas(64) int32_t tmp[4][16];
+  for (int v = 0; v < V; ++v) {
+    for (int q = 0; q < 4; ++q) _mm512_store_si512(tmp[q], acc[v][q]);
+    // acc[q] dword 4l + d holds lane 16l + 8 * (q >> 1) + 2d + (q & 1) of this 64-lane group.
+    for (int q = 0; q < 4; ++q)
+      for (int e = 0; e < 16; ++e) out[64 * v + 16 * (e >> 2) + 8 * (q >> 1) + 2 * (e & 3) + (q & 1)] = tmp[q][e];
+  }
+}
+
 }  // namespace
 
 MicroKernel micro_kernel_avx2() { return &kernel_avx2; }
 MicroKernel micro_kernel_avx512() { return &kernel_avx512_permute; }
+MicroKernel micro_kernel_avx512_vbmi() { return &kernel_avx512_vbmi; }
 bool cpu_has_avx2() { return __builtin_cpu_supports("avx2"); }
 bool cpu_has_avx512() { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"); }
+bool cpu_has_avx512_vbmi() {
+  return cpu_has_avx512() && __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vnni");
+}
 
 }  // namespace axevo::kernels::detail
 
@@ -113,8 +169,10 @@ bool cpu_has_avx512() { return __builtin_cpu_supports("avx512f") && __builtin_cp
 namespace axevo::kernels::detail {
 MicroKernel micro_kernel_avx2() { return nullptr; }
 MicroKernel micro_kernel_avx512() { return nullptr; }
+MicroKernel micro_kernel_avx512_vbmi() { return nullptr; }
 bool cpu_has_avx2() { return false; }
 bool cpu_has_avx512() { return false; }
+bool cpu_has_avx512_vbmi() { return false; }
 }  // namespace axevo::kernels::detail
 
 #endif

@@ -23,9 +23,11 @@
 // and runs one micro-kernel per 4 x 64 output tile (4 values of the "row" operand against 64
 // of the "lane" operand; the row operand selects a 512-byte table row, so the table is
 // pre-transposed per operand order, see PreparedTable).  The micro-kernel exists as
-// portable scalar C++, AVX2 (8-lane gathers) and AVX-512BW (in-register word permutes over
-// the table row); KernelPath::Auto picks AVX-512 when the CPU has it, else scalar, and any
-// available path can be forced (the tests run them all).  Architecture-specific code lives in gemm_x86.cpp and is compiled
+// portable scalar C++, AVX2 (8-lane gathers), AVX-512BW (in-register word permutes over
+// the table row) and AVX-512 VBMI + VNNI (byte permutes over the row split into low- and
+// high-byte planes, widened and summed by vpdpwssd); KernelPath::Auto picks the fastest the
+// CPU has (VBMI, else BW, else scalar), and any available path can be forced (the tests run
+// them all).  Architecture-specific code lives in gemm_x86.cpp and is compiled
 // with function target attributes, so the build works on any x86-64 (or non-x86) CPU.
 #include <cstddef>
 #include <cstdint>
@@ -62,21 +64,26 @@ class PreparedTable {
   const uint8_t* zero_activations() const { return zero_act_; }
   // 1 when weight (uint8)w times any activation is 0.
   const uint8_t* zero_weights() const { return zero_weight_; }
+  // The same rows as byte planes: for row value v (as uint8), 512 bytes at v * 512: the low
+  // bytes of the row's 256 entries, then their high bytes (for byte-permute kernels).
+  const uint8_t* activation_major_planes() const { return act_planes_.data(); }
+  const uint8_t* weight_major_planes() const { return weight_planes_.data(); }
   // The product of activation x and weight w.
   int16_t operator()(int x, int w) const { return act_major_[table_index(x, w)]; }
 
  private:
   OperandOrder order_;
   std::vector<int16_t> act_major_, weight_major_;
+  std::vector<uint8_t> act_planes_, weight_planes_;
   uint8_t zero_act_[256], zero_weight_[256];
 };
 
 // Micro-kernel implementations.  Scalar is portable and always available.
-enum class KernelPath { Auto, Scalar, Avx2, Avx512 };
+enum class KernelPath { Auto, Scalar, Avx2, Avx512, Avx512Vbmi };
 std::string kernel_path_name(KernelPath path);
-// The paths this CPU can run (Scalar first, then AVX2, AVX-512 when supported).
+// The paths this CPU can run (Scalar first, then AVX2, AVX-512BW, AVX-512 VBMI when supported).
 std::vector<KernelPath> available_kernel_paths();
-// What Auto resolves to on this CPU: Avx512 when available, else Scalar (the AVX2 gather
+// What Auto resolves to on this CPU: Avx512Vbmi, else Avx512, else Scalar (the AVX2 gather
 // kernel measured slower than scalar on AMD Zen 4; it stays available on request).
 KernelPath best_kernel_path();
 

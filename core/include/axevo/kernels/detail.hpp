@@ -6,25 +6,46 @@
 
 namespace axevo::kernels::detail {
 
-// Output tile computed by one micro-kernel call: kMR rows x kNR lanes (64 lanes: the AVX-512
+// Output tile of the scalar, AVX2 and AVX-512BW micro-kernels: kMR rows x kNR lanes (64 lanes: the AVX-512
 // kernel reuses each 512-byte table row it loads for 64 lookups).
 inline constexpr int kMR = 4;
 inline constexpr int kNR = 64;
+// The VBMI kernel's tile: one row x 128 lanes (each 512-byte table row it loads serves 128
+// lookups; with 64 lanes the loads, not the permutes, limited it).
+inline constexpr int kVbmiMR = 1;
+inline constexpr int kVbmiNR = 128;
+// The largest tile of any kernel (the driver's tile buffer).
+inline constexpr int kMaxTile = 256;
 
-// One tile: out[i][j] = sum over k in klist[0..nk) of table[(a[k*kMR+i] << 8) | b[k*ldb+j]]
-// for i < kMR, j < kNR.  `table` is row-major for the row operand (the "a" side) and has
-// one padding element after its 65536 entries; a is the packed row panel [K][kMR], b the
-// packed lane panel [K][ldb] (already offset to the tile's first lane); out is [kMR][kNR].
-using MicroKernel = void (*)(const int16_t* table, const uint8_t* a, const int32_t* klist, int nk,
-                             const uint8_t* b, std::ptrdiff_t ldb, int32_t* out);
+// The table as a kernel reads it, oriented for the row operand (the "a" side): `words` is
+// row-major int16 (row v at v << 8, one padding element after the 65536 entries), `planes`
+// the same rows as byte planes (row v at v << 9: 256 low bytes, then 256 high bytes).
+struct TableRows {
+  const int16_t* words;
+  const uint8_t* planes;
+};
 
-void micro_kernel_scalar(const int16_t* table, const uint8_t* a, const int32_t* klist, int nk,
-                         const uint8_t* b, std::ptrdiff_t ldb, int32_t* out);
+// One tile of mr x nr (the kernel's own tile size): out[i][j] = sum over k in klist[0..nk)
+// of table[(a[k*mr+i] << 8) | b[k*ldb+j]] for i < mr, j < nr.  a is the packed row panel
+// [K][mr], b the packed lane panel [K][ldb] (already offset to the tile's first lane); out is
+// [mr][nr].
+using MicroKernel = void (*)(TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b,
+                             std::ptrdiff_t ldb, int32_t* out);
+
+struct KernelTile {
+  MicroKernel fn = nullptr;
+  int mr = 0, nr = 0;
+};
+
+void micro_kernel_scalar(TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b,
+                         std::ptrdiff_t ldb, int32_t* out);
 
 // Defined in gemm_x86.cpp; null pointers when not compiled for x86-64.
 MicroKernel micro_kernel_avx2();
 MicroKernel micro_kernel_avx512();
+MicroKernel micro_kernel_avx512_vbmi();
 bool cpu_has_avx2();
 bool cpu_has_avx512();
+bool cpu_has_avx512_vbmi();  // AVX-512 F, BW, VBMI and VNNI
 
 }  // namespace axevo::kernels::detail
