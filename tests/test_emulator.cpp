@@ -161,46 +161,60 @@ using axevo::test::int_attr;
 using axevo::test::ints_attr;
 
 TEST_CASE("emulator: an emulated Conv equals the reference table convolution bit for bit", "[emulator][evoapprox]") {
-  // Odd shape: 2 images, 4 -> 6 channels in 2 groups, 7x9 input, 3x3 kernel, stride 2, pad 1,
-  // dilation 2; a non-commutative EvoApprox circuit, both operand orders.
-  kernels::Conv2dParams p;
-  p.batch = 2, p.in_channels = 4, p.in_h = 7, p.in_w = 9, p.out_channels = 6, p.kernel_h = p.kernel_w = 3;
-  p.stride_h = p.stride_w = 2, p.pad_h = p.pad_w = 1, p.dilation_h = p.dilation_w = 2, p.groups = 2;
-  const std::vector<float> w = lcg_values(7, 6 * 2 * 3 * 3), xin = lcg_values(8, 2 * 4 * 7 * 9, 3.0f);
-  Graph g;
-  g.opset = 13;
-  g.inputs.push_back({"x", DType::Float32, {2, 4, 7, 9}});
-  g.outputs = {"y"};
-  g.initializers["W"] = Tensor::from_floats({6, 2, 3, 3}, w);
-  Node conv;
-  conv.op_type = "Conv";
-  conv.name = "conv";
-  conv.inputs = {"x", "W"};
-  conv.outputs = {"y"};
-  conv.attributes["group"] = int_attr(2);
-  conv.attributes["strides"] = ints_attr({2, 2});
-  conv.attributes["pads"] = ints_attr({1, 1, 1, 1});
-  conv.attributes["dilations"] = ints_attr({2, 2});
-  conv.attributes["kernel_shape"] = ints_attr({3, 3});
-  g.nodes.push_back(conv);
-  const Tensor x = Tensor::from_floats({2, 4, 7, 9}, xin);
+  // Odd shapes: 4 -> 6 channels in 2 groups, 3x3 kernel, stride 2, pad 1, dilation 2, a bias;
+  // 2 images of 7x9 (one GEMM holds both), and 7 images of 28x40 (247 output pixels: the
+  // op hands 5 images to one GEMM, then the last 2); a non-commutative EvoApprox circuit,
+  // both operand orders.
+  struct Case {
+    int batch, h, w;
+  };
   const auto evo = MultiplierSet::load({"lut:" + test::evoapprox_dir().string()}, test::plugin_path(), nullptr);
   const Multiplier& m = evo.get("mul8s_1KRC");
-  for (auto order : {kernels::OperandOrder::ActivationFirst, kernels::OperandOrder::WeightFirst}) {
-    QuantOptions opt;
-    opt.calibration = quant::CalibrationMethod::Max;
-    opt.order = order;
-    Emulator emu(g, calibrate(g, {x}, opt), opt);
-    emu.assign("conv", &m);
-    const Tensor y = emu.run(x)[0];
-    // The reference: quantize, convolve through the table, scale.
-    const MaxQuantized q = quantize_by_max(xin, w);  // max calibration on this one batch
-    std::vector<int32_t> acc(static_cast<std::size_t>(2 * 6 * p.out_h() * p.out_w()));
-    kernels::approx_conv2d_reference(*m.table, order, p, q.qx.data(), q.qw.data(), acc.data());
-    REQUIRE(y.shape == Shape{2, 6, p.out_h(), p.out_w()});
-    std::size_t same = 0;
-    for (std::size_t i = 0; i < acc.size(); ++i) same += y.f()[i] == static_cast<float>(acc[i]) * q.sx * q.sw;
-    CHECK(same == acc.size());
+  for (const Case c : {Case{2, 7, 9}, Case{7, 28, 40}}) {
+    kernels::Conv2dParams p;
+    p.batch = c.batch, p.in_channels = 4, p.in_h = c.h, p.in_w = c.w, p.out_channels = 6, p.kernel_h = p.kernel_w = 3;
+    p.stride_h = p.stride_w = 2, p.pad_h = p.pad_w = 1, p.dilation_h = p.dilation_w = 2, p.groups = 2;
+    const std::vector<float> w = lcg_values(7, 6 * 2 * 3 * 3), bias = lcg_values(9, 6),
+                             xin = lcg_values(8, static_cast<std::size_t>(c.batch * 4 * c.h * c.w), 3.0f);
+    Graph g;
+    g.opset = 13;
+    g.inputs.push_back({"x", DType::Float32, {c.batch, 4, c.h, c.w}});
+    g.outputs = {"y"};
+    g.initializers["W"] = Tensor::from_floats({6, 2, 3, 3}, w);
+    g.initializers["B"] = Tensor::from_floats({6}, bias);
+    Node conv;
+    conv.op_type = "Conv";
+    conv.name = "conv";
+    conv.inputs = {"x", "W", "B"};
+    conv.outputs = {"y"};
+    conv.attributes["group"] = int_attr(2);
+    conv.attributes["strides"] = ints_attr({2, 2});
+    conv.attributes["pads"] = ints_attr({1, 1, 1, 1});
+    conv.attributes["dilations"] = ints_attr({2, 2});
+    conv.attributes["kernel_shape"] = ints_attr({3, 3});
+    g.nodes.push_back(conv);
+    const Tensor x = Tensor::from_floats({c.batch, 4, c.h, c.w}, xin);
+    for (auto order : {kernels::OperandOrder::ActivationFirst, kernels::OperandOrder::WeightFirst}) {
+      QuantOptions opt;
+      opt.calibration = quant::CalibrationMethod::Max;
+      opt.order = order;
+      Emulator emu(g, calibrate(g, {x}, opt), opt);
+      emu.assign("conv", &m);
+      const Tensor y = emu.run(x)[0];
+      // The reference: quantize, convolve through the table, scale, add the bias.
+      const MaxQuantized q = quantize_by_max(xin, w);  // max calibration on this one batch
+      const int oh = p.out_h(), ow = p.out_w();
+      std::vector<int32_t> acc(static_cast<std::size_t>(c.batch * 6 * oh * ow));
+      kernels::approx_conv2d_reference(*m.table, order, p, q.qx.data(), q.qw.data(), acc.data());
+      REQUIRE(y.shape == Shape{c.batch, 6, oh, ow});
+      std::size_t same = 0;
+      for (std::size_t i = 0; i < acc.size(); ++i) {
+        const std::size_t ch = (i / static_cast<std::size_t>(oh * ow)) % 6;
+        same += y.f()[i] == static_cast<float>(acc[i]) * q.sx * q.sw + bias[ch];
+      }
+      INFO(c.batch << " images of " << c.h << "x" << c.w);
+      CHECK(same == acc.size());
+    }
   }
 }
 

@@ -84,7 +84,11 @@ struct Emulator::LayerState {
     for (int64_t n = 0; n < p.N; ++n) {
       const float sw = w->scale[static_cast<std::size_t>(n)];
       const int32_t* a = acc.data() + n * p.M;
-      for (int64_t m = 0; m < p.M; ++m) p.y[m * p.y_row_stride + n * p.y_col_stride] = static_cast<float>(a[m]) * s_x * sw;
+      for (int64_t m0 = 0; m0 < p.M; m0 += p.y_block) {  // one block of rows at a time
+        const int64_t mb = std::min(p.y_block, p.M - m0);
+        float* y = p.y + (m0 / p.y_block) * p.y_block_stride + n * p.y_col_stride;
+        for (int64_t m = 0; m < mb; ++m) y[m * p.y_row_stride] = static_cast<float>(a[m0 + m]) * s_x * sw;
+      }
     }
   }
 

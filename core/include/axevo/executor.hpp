@@ -4,6 +4,7 @@
 // Gemm, MatMul with a constant operand, LSTM) does its products through a MatMulKernel that
 // can be replaced per layer, e.g. by an approximate int8 table kernel; the float default is
 // an Eigen GEMM.  Results do not depend on the number of OpenMP threads.
+#include <limits>
 #include <functional>
 #include <map>
 #include <memory>
@@ -61,8 +62,11 @@ struct QuantizedMatMulProblem {
   int64_t ldx = 0, x_k_stride = 1;
   const float* w = nullptr;
   int64_t ldw = 0;
+  // Y(m, n) = y[(m / y_block) * y_block_stride + (m % y_block) * y_row_stride + n * y_col_stride]:
+  // rows may come in blocks (Conv: several images' output pixels in one problem).
   float* y = nullptr;
   int64_t y_row_stride = 0, y_col_stride = 1;
+  int64_t y_block = std::numeric_limits<int64_t>::max(), y_block_stride = 0;
 };
 struct QuantizedKernel {
   std::function<void(const float* x, std::size_t n, int8_t* q)> quantize;

@@ -11,6 +11,9 @@ namespace {
 Shape spatial_of(const Shape& s) { return Shape(s.begin() + 2, s.end()); }
 
 class ConvOp : public Op {
+  // Output pixels handed to one int8 GEMM (several images when the layer's output is small).
+  static constexpr int64_t kChunkPixels = 1024;
+
  public:
   ConvOp(WindowAttrs a, int64_t group) : a_(std::move(a)), group_(group) {}
   bool approximable() const override { return true; }
@@ -34,27 +37,48 @@ class ConvOp : public Op {
     const int64_t Cg = C / G, Mg = M / G, P = g.out_size(), Kc = Cg * g.k_size(), In = g.in_size();
     if (b && (b->numel() != M)) runtime_fail("B must have " + std::to_string(M) + " values");
     const QuantizedKernel* qk = ctx.quantized(layer_slot);
-    parallel_for(N, [&](int64_t n) {
-      if (qk) {  // int8: quantize the input once, im2col bytes
-        std::vector<int8_t> xq(static_cast<std::size_t>(Cg * In)), colq(static_cast<std::size_t>(P * Kc));
+    auto add_bias = [&](int64_t n) {
+      if (b)
+        for (int64_t m = 0; m < M; ++m) {
+          float* yp = y.f() + (n * M + m) * P;
+          const float bias = b->f()[m];
+          for (int64_t k = 0; k < P; ++k) yp[k] += bias;
+        }
+    };
+    if (qk) {
+      // int8: quantize each image's input once, im2col bytes (k-major), and hand several
+      // images to one GEMM (their pixels side by side as its rows) so that layers with few
+      // output pixels still fill the kernel's vector lanes; chunks in parallel.
+      const int64_t per = std::max<int64_t>(1, std::min<int64_t>(N, (kChunkPixels + P - 1) / P));
+      const int64_t chunks = (N + per - 1) / per;
+      parallel_for(chunks, [&](int64_t c) {
+        const int64_t n0 = c * per, nb = std::min(per, N - n0), L = nb * P;
+        std::vector<int8_t> xq(static_cast<std::size_t>(Cg * In)), colq(static_cast<std::size_t>(L * Kc));
         for (int64_t gi = 0; gi < G; ++gi) {
-          qk->quantize(x.f() + (n * C + gi * Cg) * In, xq.size(), xq.data());
-          im2col_k_major(g, xq.data(), Cg, colq.data());
+          for (int64_t i = 0; i < nb; ++i) {
+            qk->quantize(x.f() + ((n0 + i) * C + gi * Cg) * In, xq.size(), xq.data());
+            im2col_k_major(g, xq.data(), Cg, colq.data() + i * P, L);
+          }
           QuantizedMatMulProblem p;
-          p.M = P;
+          p.M = L;
           p.N = Mg;
           p.K = Kc;
           p.x = colq.data();
           p.ldx = 1;
-          p.x_k_stride = P;
+          p.x_k_stride = L;
           p.w = w.f() + gi * Mg * Kc;
           p.ldw = Kc;
-          p.y = y.f() + (n * M + gi * Mg) * P;
+          p.y = y.f() + (n0 * M + gi * Mg) * P;
           p.y_row_stride = 1;
           p.y_col_stride = P;
+          p.y_block = P;
+          p.y_block_stride = M * P;
           qk->matmul(p);
         }
-      } else {  // float (or a kernel without the int8 protocol): im2col floats
+        for (int64_t i = 0; i < nb; ++i) add_bias(n0 + i);
+      });
+    } else {
+      parallel_for(N, [&](int64_t n) {  // float (or a kernel without the int8 protocol): im2col floats
         std::vector<float> col(static_cast<std::size_t>(P * Kc));
         for (int64_t gi = 0; gi < G; ++gi) {
           im2col(g, x.f() + (n * C + gi * Cg) * In, Cg, col.data());
@@ -71,28 +95,21 @@ class ConvOp : public Op {
           p.y_col_stride = P;
           run_matmul(ctx, layer_slot, p);
         }
-      }
-      if (b)
-        for (int64_t m = 0; m < M; ++m) {
-          float* yp = y.f() + (n * M + m) * P;
-          const float bias = b->f()[m];
-          for (int64_t k = 0; k < P; ++k) yp[k] += bias;
-        }
-    });
+        add_bias(n);
+      });
+    }
     out[0] = std::move(y);
   }
 
-  // colT[p][c, kd, kh, kw] = x[c][od*s - pb + kd*d][...] (0 outside).
-  // col[c, kd, kh, kw][p] (one row of output pixels per kernel tap; 0 outside): contiguous
-  // runs copied at once, the padded ends filled with zeros.
-  static void im2col_k_major(const Window3& g, const int8_t* x, int64_t C, int8_t* col) {
-    const int64_t P = g.out_size();
+  // col[c, kd, kh, kw][p] (one row of output pixels per kernel tap, rows `ld` apart; 0
+  // outside): contiguous runs copied at once, the padded ends filled with zeros.
+  static void im2col_k_major(const Window3& g, const int8_t* x, int64_t C, int8_t* col, int64_t ld) {
     int8_t* dst = col;
     for (int64_t c = 0; c < C; ++c) {
       const int8_t* xc = x + c * g.in_size();
       for (int64_t kd = 0; kd < g.k[0]; ++kd)
         for (int64_t kh = 0; kh < g.k[1]; ++kh)
-          for (int64_t kw = 0; kw < g.k[2]; ++kw, dst += P) {
+          for (int64_t kw = 0; kw < g.k[2]; ++kw, dst += ld) {
             // Output columns ow whose input column ow*s - pb + kw*d lies inside [0, in).
             const int64_t off = kw * g.d[2] - g.pb[2];
             int64_t lo = off >= 0 ? 0 : (-off + g.s[2] - 1) / g.s[2];
