@@ -286,7 +286,8 @@ std::vector<Conv2dParams> conv_cases() {
       conv(2, 4, 10, 13, 8, 3, 5, 2, 3, 0, 2, 2, 2, 2),  conv(1, 8, 17, 17, 16, 3, 3, 1, 1, 1, 1, 2, 2, 8),
       conv(3, 2, 5, 5, 3, 5, 5, 1, 1, 2, 2, 1, 1, 1),    conv(1, 3, 33, 31, 5, 3, 3, 2, 1, 1, 0, 1, 2, 1),
       conv(1, 4, 9, 7, 8, 3, 3, 2, 2, 1, 1, 1, 1, 4),    conv(1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1),
-      conv(4, 16, 15, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16)};  // many (image, group) tasks: parallel outside
+      conv(4, 16, 15, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16),  // many (image, group) tasks: parallel outside
+      conv(5, 2, 20, 40, 3, 3, 3, 2, 1, 1, 1, 1, 1, 1)};    // 400 output pixels: 3 images per GEMM, then 2
   if (!kSanitized) v.push_back(conv(2, 16, 12, 12, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1));
   return v;
 }

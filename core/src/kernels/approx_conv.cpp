@@ -45,6 +45,9 @@ void for_each_task(int n, double work_per_task, F&& task) {
   for (int i = 0; i < n; ++i) task(i, false);
 }
 
+// Output pixels per im2col + GEMM of approx_conv2d (the emulator's Conv op uses the same).
+constexpr std::ptrdiff_t kConvChunkPixels = 1024;
+
 }  // namespace
 
 void Conv2dParams::validate() const {
@@ -110,39 +113,62 @@ void approx_conv2d(const PreparedTable& table, const Conv2dParams& p, const int8
   const int K = cin_g * p.kernel_h * p.kernel_w;
   const std::ptrdiff_t P = static_cast<std::ptrdiff_t>(Ho) * Wo;
   const std::size_t plane = static_cast<std::size_t>(p.in_h) * p.in_w;
-  const int tasks = p.batch * p.groups;
-  for_each_task(tasks, static_cast<double>(cout_g) * K * P, [&](int task, bool inner_parallel) {
-    const int b = task / p.groups, g = task % p.groups;
-    // im2col: col[(ci*kh + ky)*kw + kx][oy*Wo + ox], zero where the kernel covers padding.
-    std::vector<int8_t> col(static_cast<std::size_t>(K) * P);
-    const int8_t* in_g = input + (static_cast<std::size_t>(b) * p.in_channels + static_cast<std::size_t>(g) * cin_g) * plane;
-    for (int ci = 0; ci < cin_g; ++ci)
-      for (int ky = 0; ky < p.kernel_h; ++ky)
-        for (int kx = 0; kx < p.kernel_w; ++kx) {
-          int8_t* dst = col.data() + static_cast<std::size_t>((ci * p.kernel_h + ky) * p.kernel_w + kx) * P;
-          const int8_t* src = in_g + ci * plane;
-          for (int oy = 0; oy < Ho; ++oy) {
-            const int iy = oy * p.stride_h - p.pad_h + ky * p.dilation_h;
-            int8_t* d = dst + static_cast<std::ptrdiff_t>(oy) * Wo;
-            if (iy < 0 || iy >= p.in_h) {
-              std::fill(d, d + Wo, int8_t{0});
-              continue;
-            }
-            for (int ox = 0; ox < Wo; ++ox) {
-              const int ix = ox * p.stride_w - p.pad_w + kx * p.dilation_w;
-              d[ox] = ix >= 0 && ix < p.in_w ? src[static_cast<std::size_t>(iy) * p.in_w + ix] : int8_t{0};
+  // Several images per GEMM (their output pixels side by side as its lanes) when the output
+  // is small, as the emulator's Conv op does.
+  const int per = static_cast<int>(std::max<std::ptrdiff_t>(1, std::min<std::ptrdiff_t>(p.batch, (kConvChunkPixels + P - 1) / P)));
+  const int chunks = (p.batch + per - 1) / per;
+  const int tasks = chunks * p.groups;
+  for_each_task(tasks, static_cast<double>(cout_g) * K * P * per, [&](int task, bool inner_parallel) {
+    const int c = task / p.groups, g = task % p.groups;
+    const int b0 = c * per, nb = std::min(per, p.batch - b0);
+    const std::ptrdiff_t L = nb * P;
+    // im2col: col[(ci*kh + ky)*kw + kx][i*P + oy*Wo + ox] for image b0 + i, zero where the
+    // kernel covers padding; runs of the input row copied at once.
+    std::vector<int8_t> col(static_cast<std::size_t>(K) * L);
+    for (int i = 0; i < nb; ++i) {
+      const int8_t* in_g = input + (static_cast<std::size_t>(b0 + i) * p.in_channels + static_cast<std::size_t>(g) * cin_g) * plane;
+      for (int ci = 0; ci < cin_g; ++ci)
+        for (int ky = 0; ky < p.kernel_h; ++ky)
+          for (int kx = 0; kx < p.kernel_w; ++kx) {
+            int8_t* dst = col.data() + static_cast<std::size_t>((ci * p.kernel_h + ky) * p.kernel_w + kx) * L + i * P;
+            const int8_t* src = in_g + ci * plane;
+            // Output columns ox whose input column ox*s - pad + kx*d lies inside [0, in_w).
+            const int off = kx * p.dilation_w - p.pad_w;
+            int lo = off >= 0 ? 0 : (-off + p.stride_w - 1) / p.stride_w;
+            int hi = p.in_w - 1 - off < 0 ? 0 : (p.in_w - 1 - off) / p.stride_w + 1;
+            lo = std::min(lo, Wo);
+            hi = std::max(lo, std::min(hi, Wo));
+            for (int oy = 0; oy < Ho; ++oy) {
+              const int iy = oy * p.stride_h - p.pad_h + ky * p.dilation_h;
+              int8_t* d = dst + static_cast<std::ptrdiff_t>(oy) * Wo;
+              if (iy < 0 || iy >= p.in_h) {
+                std::fill(d, d + Wo, int8_t{0});
+                continue;
+              }
+              const int8_t* row = src + static_cast<std::size_t>(iy) * p.in_w + off;
+              std::fill(d, d + lo, int8_t{0});
+              if (p.stride_w == 1) std::copy(row + lo, row + hi, d + lo);
+              else
+                for (int ox = lo; ox < hi; ++ox) d[ox] = row[static_cast<std::ptrdiff_t>(ox) * p.stride_w];
+              std::fill(d + hi, d + Wo, int8_t{0});
             }
           }
-        }
-    // Y[co][pos] = sum_k M(col[k][pos], W_g[co][k]): weights are the row operand.
+    }
+    // Y[co][lane] = sum_k M(col[k][lane], W_g[co][k]): weights are the row operand; with one
+    // image the GEMM writes the output directly, else a scratch block copied per image.
+    std::vector<int32_t> scratch(nb > 1 ? static_cast<std::size_t>(cout_g) * L : 0);
+    int32_t* out_g = output + (static_cast<std::size_t>(b0) * p.out_channels + static_cast<std::size_t>(g) * cout_g) * P;
     StridedGemm gm;
-    gm.M = cout_g, gm.N = static_cast<int>(P), gm.K = K;
+    gm.M = cout_g, gm.N = static_cast<int>(L), gm.K = K;
     gm.L = weight + static_cast<std::size_t>(g) * cout_g * K, gm.l_m = K, gm.l_k = 1;
-    gm.R = col.data(), gm.r_n = 1, gm.r_k = P;
-    gm.Y = output + (static_cast<std::size_t>(b) * p.out_channels + static_cast<std::size_t>(g) * cout_g) * P;
-    gm.y_m = P, gm.y_n = 1;
+    gm.R = col.data(), gm.r_n = 1, gm.r_k = L;
+    gm.Y = nb > 1 ? scratch.data() : out_g, gm.y_m = nb > 1 ? L : P, gm.y_n = 1;
     gm.left_is_activation = false;
     approx_gemm_strided(table, gm, path, inner_parallel);
+    if (nb > 1)
+      for (int i = 0; i < nb; ++i)
+        for (int co = 0; co < cout_g; ++co)
+          std::copy_n(scratch.data() + co * L + i * P, P, out_g + (static_cast<std::size_t>(i) * p.out_channels + co) * P);
   });
 }
 
