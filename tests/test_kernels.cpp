@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <random>
 #include <string>
@@ -223,6 +224,36 @@ TEST_CASE("approx_gemm: zero skipping is exact for tables with and without M(0, 
       // ReLU-like activations: most are 0, whole k-steps of a row tile are 0.
       check_gemm(*t, order, prepared, 33, 40, 65, rng, 0.7);
       check_gemm(*t, order, prepared, 64, 9, 50, rng, 0.95);
+    }
+}
+
+TEST_CASE("approx_gemm: lane panels of non-negative bytes (post-ReLU activations) on every path", "[kernels]") {
+  // The VBMI path looks up only the first half of each table row for a lane block whose
+  // bytes are all below 128; blocks with one negative byte take the full path.
+  ThreadGuard guard;
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int> nonneg(0, 127);
+  for (const auto& t : sweep_tables())
+    for (OperandOrder order : kOrders) {
+      const PreparedTable prepared(*t.table, order);
+      INFO("table " << t.name);
+      // {M, N, K, negative byte at}: lanes are W (N >= 128) or X (narrow N: transposed).
+      for (auto [M, N, K, neg] : std::vector<std::array<int, 4>>{{5, 300, 37, -1}, {300, 9, 41, -1}, {7, 600, 19, 590}, {520, 3, 13, 3}}) {
+        std::vector<int8_t> X(static_cast<std::size_t>(M) * K), W(static_cast<std::size_t>(N) * K);
+        for (auto& v : X) v = static_cast<int8_t>(nonneg(rng));
+        for (auto& v : W) v = static_cast<int8_t>(nonneg(rng));
+        if (neg >= 0) (N >= 128 ? W : X)[static_cast<std::size_t>(neg) * K + 1] = -5;
+        std::vector<int32_t> ref(static_cast<std::size_t>(M) * N);
+        approx_gemm_reference(*t.table, order, M, N, K, X.data(), K, W.data(), K, ref.data(), N);
+        for (KernelPath path : available_kernel_paths())
+          for (int threads : kThreads) {
+            omp_set_num_threads(threads);
+            std::vector<int32_t> y(ref.size(), -7);
+            approx_gemm(prepared, M, N, K, X.data(), K, W.data(), K, y.data(), N, path);
+            INFO("M=" << M << " N=" << N << " K=" << K << " path=" << kernel_path_name(path) << " threads=" << threads);
+            REQUIRE(y == ref);
+          }
+      }
     }
 }
 

@@ -121,7 +121,8 @@ detail::KernelTile resolve(KernelPath path) {
   switch (path) {
     case KernelPath::Avx2: return {detail::micro_kernel_avx2(), kMR, kNR};
     case KernelPath::Avx512: return {detail::micro_kernel_avx512(), kMR, kNR};
-    case KernelPath::Avx512Vbmi: return {detail::micro_kernel_avx512_vbmi(), detail::kVbmiMR, detail::kVbmiNR};
+    case KernelPath::Avx512Vbmi:
+      return {detail::micro_kernel_avx512_vbmi(), detail::kVbmiMR, detail::kVbmiNR, detail::micro_kernel_avx512_vbmi_low()};
     default: return {&detail::micro_kernel_scalar, kMR, kNR};
   }
 }
@@ -183,6 +184,13 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   std::vector<int32_t> klists(static_cast<std::size_t>(row_tiles) * K), nks(static_cast<std::size_t>(row_tiles));
   const bool shared_lanes = row_blocks > 1;
   std::vector<uint8_t> bshared(shared_lanes ? static_cast<std::size_t>(lane_blocks) * K * kLaneBlock : 0);
+  // Per lane block: whether every byte is below 128 (then kernel.fn_low may run it).
+  std::vector<char> low(static_cast<std::size_t>(lane_blocks), 0);
+  auto all_low = [K](const uint8_t* b) {
+    uint8_t any = 0;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(K) * kLaneBlock; ++i) any |= b[i];
+    return any < 128;
+  };
   auto pack_lanes = [&](int blk, uint8_t* b) {
     const int l0 = blk * kLaneBlock, nl = std::min(kLaneBlock, n_lanes - l0);
     if (nl < kLaneBlock) std::memset(b, 0, static_cast<std::size_t>(K) * kLaneBlock);
@@ -197,6 +205,7 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
       for (int k = 0; k < K; ++k)
         for (int j = 0; j < nl; ++j) b[static_cast<std::size_t>(k) * kLaneBlock + j] = lanes.at(l0 + j, k);
     }
+    if (kernel.fn_low) low[static_cast<std::size_t>(blk)] = all_low(b);
   };
 
 #pragma omp parallel if (use_omp)
@@ -238,7 +247,8 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
         const int t = (r0 + i0) / MR, mr = std::min(MR, nr - i0);
         const std::size_t at = static_cast<std::size_t>(t) * K;
         for (int j0 = 0; j0 < nl; j0 += NR) {
-          kernel.fn(tab, apack.data() + at * MR, klists.data() + at, nks[static_cast<std::size_t>(t)], b + j0, kLaneBlock, tile);
+          const detail::MicroKernel fn = low[static_cast<std::size_t>(blk)] ? kernel.fn_low : kernel.fn;
+          fn(tab, apack.data() + at * MR, klists.data() + at, nks[static_cast<std::size_t>(t)], b + j0, kLaneBlock, tile);
           const int nj = std::min(NR, nl - j0);
           for (int i = 0; i < mr; ++i) {
             int32_t* y = g.Y + (r0 + i0 + i) * y_r + (l0 + j0) * y_l;

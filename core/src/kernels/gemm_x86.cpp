@@ -22,9 +22,10 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 // GCC 12's AVX-512 intrinsics initialise their "undefined" source operands as `__Y = __Y`,
-// which -Wmaybe-uninitialized reports when inlined (GCC bug 105593); harmless here.
+// which -Wmaybe-uninitialized and -Wuninitialized report when inlined (GCC bug 105593); harmless here.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
 
@@ -112,7 +113,11 @@ __attribute__((target("avx512f,avx512bw"))) void kernel_avx512_permute(TableRows
 // 128-bit lane q holds lane j = 16q + w (unpacklo) or 16q + 8 + w (unpackhi); vpdpwssd with
 // (1, 0) adds the even words, with (0, 1) the odd ones, into dword d of lane q.  The
 // accumulators are put back into lane order once per tile.
-__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void kernel_avx512_vbmi(
+// kLow: every lane byte is below 128 (non-negative int8, e.g. activations after a ReLU), so
+// only the first 128 entries of each plane are looked up: one permute per plane, no blend,
+// half the table loads.
+template <bool kLow>
+__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) inline void vbmi_tile(
     TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b, std::ptrdiff_t ldb,
     int32_t* out) {
   static_assert(kVbmiMR == 1 && kVbmiNR == 128, "kernel written for a 1 x 128 tile");
@@ -125,16 +130,20 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void kernel_av
     const std::ptrdiff_t k = klist[t];
     const uint8_t* row = table.planes + (static_cast<std::ptrdiff_t>(a[k]) << 9);
     const __m512i L0 = _mm512_loadu_si512(row), L1 = _mm512_loadu_si512(row + 64),
-                  L2 = _mm512_loadu_si512(row + 128), L3 = _mm512_loadu_si512(row + 192),
-                  H0 = _mm512_loadu_si512(row + 256), H1 = _mm512_loadu_si512(row + 320),
-                  H2 = _mm512_loadu_si512(row + 384), H3 = _mm512_loadu_si512(row + 448);
+                  H0 = _mm512_loadu_si512(row + 256), H1 = _mm512_loadu_si512(row + 320);
+    __m512i L2, L3, H2, H3;
+    if (!kLow) {
+      L2 = _mm512_loadu_si512(row + 128), L3 = _mm512_loadu_si512(row + 192);
+      H2 = _mm512_loadu_si512(row + 384), H3 = _mm512_loadu_si512(row + 448);
+    }
     for (int v = 0; v < V; ++v) {
       const __m512i idx = _mm512_loadu_si512(b + k * ldb + 64 * v);
-      const __mmask64 high = _mm512_movepi8_mask(idx);  // index bit 7: entries 128-255
-      const __m512i lo = _mm512_mask_blend_epi8(high, _mm512_permutex2var_epi8(L0, idx, L1),
-                                                _mm512_permutex2var_epi8(L2, idx, L3));
-      const __m512i hi = _mm512_mask_blend_epi8(high, _mm512_permutex2var_epi8(H0, idx, H1),
-                                                _mm512_permutex2var_epi8(H2, idx, H3));
+      __m512i lo = _mm512_permutex2var_epi8(L0, idx, L1), hi = _mm512_permutex2var_epi8(H0, idx, H1);
+      if (!kLow) {
+        const __mmask64 high = _mm512_movepi8_mask(idx);  // index bit 7: entries 128-255
+        lo = _mm512_mask_blend_epi8(high, lo, _mm512_permutex2var_epi8(L2, idx, L3));
+        hi = _mm512_mask_blend_epi8(high, hi, _mm512_permutex2var_epi8(H2, idx, H3));
+      }
       const __m512i w0 = _mm512_unpacklo_epi8(lo, hi), w1 = _mm512_unpackhi_epi8(lo, hi);
       acc[v][0] = _mm512_dpwssd_epi32(acc[v][0], w0, even);
       acc[v][1] = _mm512_dpwssd_epi32(acc[v][1], w0, odd);
@@ -142,13 +151,29 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void kernel_av
       acc[v][3] = _mm512_dpwssd_epi32(acc[v][3], w1, odd);
     }
   }
-  alignas(64) int32_t tmp[4][16];
   for (int v = 0; v < V; ++v) {
-    for (int q = 0; q < 4; ++q) _mm512_store_si512(tmp[q], acc[v][q]);
-    // acc[q] dword 4l + d holds lane 16l + 8 * (q >> 1) + 2d + (q & 1) of this 64-lane group.
-    for (int q = 0; q < 4; ++q)
-      for (int e = 0; e < 16; ++e) out[64 * v + 16 * (e >> 2) + 8 * (q >> 1) + 2 * (e & 3) + (q & 1)] = tmp[q][e];
+    // acc[q] dword 4l + d holds lane 16l + 8 * (q >> 1) + 2d + (q & 1) of this 64-lane group:
+    // 32-bit unpacks give 128-bit block l of u[m] = lanes 16l + 4m .. 16l + 4m + 3, and a 4 x 4
+    // transpose of 128-bit blocks puts lanes 16r .. 16r + 15 in o[r].
+    const __m512i u0 = _mm512_unpacklo_epi32(acc[v][0], acc[v][1]), u1 = _mm512_unpackhi_epi32(acc[v][0], acc[v][1]);
+    const __m512i u2 = _mm512_unpacklo_epi32(acc[v][2], acc[v][3]), u3 = _mm512_unpackhi_epi32(acc[v][2], acc[v][3]);
+    const __m512i t0 = _mm512_shuffle_i32x4(u0, u1, 0x44), t1 = _mm512_shuffle_i32x4(u2, u3, 0x44);  // blocks 0, 1
+    const __m512i t2 = _mm512_shuffle_i32x4(u0, u1, 0xEE), t3 = _mm512_shuffle_i32x4(u2, u3, 0xEE);  // blocks 2, 3
+    int32_t* o = out + 64 * v;
+    _mm512_storeu_si512(o, _mm512_shuffle_i32x4(t0, t1, 0x88));
+    _mm512_storeu_si512(o + 16, _mm512_shuffle_i32x4(t0, t1, 0xDD));
+    _mm512_storeu_si512(o + 32, _mm512_shuffle_i32x4(t2, t3, 0x88));
+    _mm512_storeu_si512(o + 48, _mm512_shuffle_i32x4(t2, t3, 0xDD));
   }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void kernel_avx512_vbmi(
+    TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b, std::ptrdiff_t ldb, int32_t* out) {
+  vbmi_tile<false>(table, a, klist, nk, b, ldb, out);
+}
+__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void kernel_avx512_vbmi_low(
+    TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b, std::ptrdiff_t ldb, int32_t* out) {
+  vbmi_tile<true>(table, a, klist, nk, b, ldb, out);
 }
 
 }  // namespace
@@ -156,6 +181,7 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void kernel_av
 MicroKernel micro_kernel_avx2() { return &kernel_avx2; }
 MicroKernel micro_kernel_avx512() { return &kernel_avx512_permute; }
 MicroKernel micro_kernel_avx512_vbmi() { return &kernel_avx512_vbmi; }
+MicroKernel micro_kernel_avx512_vbmi_low() { return &kernel_avx512_vbmi_low; }
 bool cpu_has_avx2() { return __builtin_cpu_supports("avx2"); }
 bool cpu_has_avx512() { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"); }
 bool cpu_has_avx512_vbmi() {
@@ -170,6 +196,7 @@ namespace axevo::kernels::detail {
 MicroKernel micro_kernel_avx2() { return nullptr; }
 MicroKernel micro_kernel_avx512() { return nullptr; }
 MicroKernel micro_kernel_avx512_vbmi() { return nullptr; }
+MicroKernel micro_kernel_avx512_vbmi_low() { return nullptr; }
 bool cpu_has_avx2() { return false; }
 bool cpu_has_avx512() { return false; }
 bool cpu_has_avx512_vbmi() { return false; }

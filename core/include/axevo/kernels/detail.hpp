@@ -35,6 +35,7 @@ using MicroKernel = void (*)(TableRows table, const uint8_t* a, const int32_t* k
 struct KernelTile {
   MicroKernel fn = nullptr;
   int mr = 0, nr = 0;
+  MicroKernel fn_low = nullptr;  // optional: the same when every lane byte is below 128
 };
 
 void micro_kernel_scalar(TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b,
@@ -44,6 +45,7 @@ void micro_kernel_scalar(TableRows table, const uint8_t* a, const int32_t* klist
 MicroKernel micro_kernel_avx2();
 MicroKernel micro_kernel_avx512();
 MicroKernel micro_kernel_avx512_vbmi();
+MicroKernel micro_kernel_avx512_vbmi_low();  // lane bytes all below 128 (non-negative int8)
 bool cpu_has_avx2();
 bool cpu_has_avx512();
 bool cpu_has_avx512_vbmi();  // AVX-512 F, BW, VBMI and VNNI
