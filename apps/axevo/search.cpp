@@ -513,7 +513,11 @@ int cmd_search(int argc, char** argv) {
 
   const ImageSet val = w.images("validation", 0, fidelity);
   const std::vector<std::string> order = w.layers();
-  ActivationCache cache(sc.cache_mb << 20);
+  // Activation reuse across evaluations; a state is worth the MACs of the layers before it.
+  std::vector<double> layer_macs;
+  for (const auto& lo : setup.layer_options) layer_macs.push_back(static_cast<double>(lo.macs));
+  auto cache = std::make_unique<ActivationCache>(sc.cache_mb << 20);
+  cache->set_layer_costs(layer_macs);
   auto factory_for = [&](const ImageSet& set, ActivationCache* ac) {
     return [&w, &set, order, ac]() -> std::unique_ptr<QualityWorker> { return std::make_unique<EmulatorWorker>(w, set, order, ac); };
   };
@@ -530,7 +534,7 @@ int cmd_search(int argc, char** argv) {
   std::string hashed = campaign;
   if (const std::size_t at = hashed.find("\n  cache_mb: "); at != std::string::npos) hashed.erase(at, hashed.find('\n', at + 1) - at);
   const std::string campaign_hash = sha256_hex(hashed);
-  Evaluator ev(space, obj, setup.hw, factory_for(val, sc.cache_mb ? &cache : nullptr), threads);
+  Evaluator ev(space, obj, setup.hw, factory_for(val, sc.cache_mb ? cache.get() : nullptr), threads);
   const fs::path checkpoint = out / "checkpoint.csv";
   std::size_t resumed = 0;
   if (resume) {
@@ -615,7 +619,12 @@ int cmd_search(int argc, char** argv) {
   const ImageSet test = w.images("test", sc.test_images, fidelity);
   ObjectiveSet obj_test = obj;
   obj_test.baseline_accuracy = baseline_quality(test).accuracy();
-  Evaluator ev_test(space, obj_test, setup.hw, factory_for(test, nullptr), threads);
+  // The search's states are of validation images: freed, and a cache of the same size serves
+  // the front's evaluations on the test images (front points share most of their layers).
+  cache->clear();
+  ActivationCache test_cache(sc.cache_mb << 20);
+  test_cache.set_layer_costs(layer_macs);
+  Evaluator ev_test(space, obj_test, setup.hw, factory_for(test, sc.cache_mb ? &test_cache : nullptr), threads);
   std::vector<Genome> gs;
   for (const Evaluation* e : result.front) gs.push_back(e->genome);
   if (!quiet) std::cerr << "re-evaluating " << gs.size() << " front points on " << test.indices.size() << " test images\n";
@@ -728,7 +737,7 @@ int cmd_search(int argc, char** argv) {
      << format_number(std::round((static_cast<double>(ev.all().size() - resumed) / std::max(search_seconds, 1e-9)) * 100) / 100);
   sy << YAML::Key << "threads" << YAML::Value << threads;
   {
-    const auto cs = cache.stats();
+    const auto cs = cache->stats();
     const double layers = static_cast<double>(cs.layers_run + cs.layers_skipped);
     sy << YAML::Key << "activation_cache" << YAML::Value << YAML::BeginMap;
     sy << YAML::Key << "max_mb" << YAML::Value << sc.cache_mb;
@@ -745,7 +754,7 @@ int cmd_search(int argc, char** argv) {
             << " in all, " << ev.hits() << " repeats answered from memory; search " << duration_text(search_seconds) << ", total "
             << duration_text(wall) << "\n";
   if (sc.cache_mb) {
-    const auto cs = cache.stats();
+    const auto cs = cache->stats();
     const double layers = static_cast<double>(cs.layers_run + cs.layers_skipped);
     std::cout << "activation cache: " << fmt_pct(layers > 0 ? cs.layers_skipped / layers : 0) << " of the layer runs skipped, peak "
               << format_human(cs.peak_bytes / 1048576.0, 3) << " MB of " << sc.cache_mb << " MB\n";

@@ -7,12 +7,15 @@
 // layer (the float input of the first layer) is shared by every assignment.
 //
 // Memory is bounded: states are admitted when their prefix is seen for the second time (a
-// prefix met once is unlikely to come back; the first-layer state is always admitted) and the
-// least recently used ones are dropped beyond `max_bytes`.  Results are bit-identical with and
-// without the cache.  Thread-safe; every Emulator run through one cache must come from the same
+// prefix met once is unlikely to come back; the first-layer state is always admitted) and
+// beyond `max_bytes` the one with the lowest GreedyDual-Size priority is dropped: priority =
+// L + (work it saves) / (bytes it holds), set when the state is stored or used, where L is the
+// priority of the last state dropped (so states not used for a while age out).  The work a
+// state before layer j saves is the sum of the costs of layers 0..j-1 (set_layer_costs, e.g.
+// MACs; 1 per layer by default): deep, small states are kept before shallow, large ones.
+// Results are bit-identical with and without the cache, whatever it keeps.  Thread-safe; every Emulator run through one cache must come from the same
 // graph, calibration and quantization options.
 #include <cstddef>
-#include <list>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -24,6 +27,8 @@ namespace axevo {
 class ActivationCache {
  public:
   explicit ActivationCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+  // The cost of each approximable layer, in Emulator::layers() order (missing ones count 1).
+  void set_layer_costs(std::vector<double> costs);
 
   // Runs `emu` with its current assignment on `input`, batch number `batch` (the same number
   // must always mean the same input).
@@ -35,17 +40,26 @@ class ActivationCache {
     std::size_t states = 0, bytes = 0, peak_bytes = 0, evictions = 0;
   };
   Stats stats() const;
+  // Drops every state (frees their memory); the statistics stay.
+  void clear();
 
  private:
   using Key = std::pair<std::size_t, std::vector<const void*>>;
+  using Rank = std::pair<double, std::size_t>;  // (priority, sequence number: older first)
   struct Entry {
     StatePtr state;
-    std::list<Key>::iterator lru;
+    Rank rank;
   };
+  double priority(const ExecutionState& st) const;  // L + saved work / bytes
+  void touch(std::map<Key, Entry>::iterator it);
+
   std::size_t max_bytes_;
+  std::vector<double> saved_before_;  // saved_before_[j] = cost of layers 0..j-1
   mutable std::mutex mutex_;
   std::map<Key, Entry> entries_;
-  std::list<Key> lru_;  // front = most recently used
+  std::map<Rank, Key> by_rank_;  // eviction order: lowest priority first
+  double inflation_ = 0;         // L
+  std::size_t sequence_ = 0;
   std::map<Key, int> seen_;
   Stats stats_;
 };
