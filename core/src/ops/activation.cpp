@@ -8,22 +8,29 @@
 namespace axevo::ops {
 namespace {
 
+using Fn = float (*)(float, float, float);
+
+// y[k] = F(x[k], alpha, beta): one loop per function, so that F is inlined (and Relu vectorizes).
+template <Fn F>
+void apply_all(const float* x, float* y, int64_t n, float alpha, float beta) {
+  for (int64_t k = 0; k < n; ++k) y[k] = F(x[k], alpha, beta);
+}
+using Loop = void (*)(const float*, float*, int64_t, float, float);
+
 // y = f(x, alpha, beta) elementwise on float32.
 class ActivationOp : public Op {
  public:
-  using Fn = float (*)(float, float, float);
-  ActivationOp(Fn f, float alpha, float beta) : f_(f), alpha_(alpha), beta_(beta) {}
+  ActivationOp(Loop loop, float alpha, float beta) : loop_(loop), alpha_(alpha), beta_(beta) {}
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext&) const override {
     const Tensor& x = need(in, 0);
     need_float(x, "input");
     Tensor y(DType::Float32, x.shape);
-    const int64_t n = x.numel();
-    for (int64_t k = 0; k < n; ++k) y.f()[k] = f_(x.f()[k], alpha_, beta_);
+    loop_(x.f(), y.f(), x.numel(), alpha_, beta_);
     out[0] = std::move(y);
   }
 
  private:
-  Fn f_;
+  Loop loop_;
   float alpha_, beta_;
 };
 
@@ -40,35 +47,35 @@ float hard_swish(float x, float, float) { return x * std::max(0.0f, std::min(1.0
 float celu(float x, float a, float) { return std::max(0.0f, x) + std::min(0.0f, a * (std::exp(x / a) - 1.0f)); }
 float thresholded_relu(float x, float a, float) { return x > a ? x : 0.0f; }
 
-template <ActivationOp::Fn F>
+template <Fn F>
 std::unique_ptr<Op> make_plain(NodeReader& r) {
   r.require_inputs(1, 1);
-  return std::make_unique<ActivationOp>(F, 0.0f, 0.0f);
+  return std::make_unique<ActivationOp>(&apply_all<F>, 0.0f, 0.0f);
 }
 std::unique_ptr<Op> make_leaky_relu(NodeReader& r) {
   r.require_inputs(1, 1);
-  return std::make_unique<ActivationOp>(leaky_relu, r.get_float("alpha", 0.01f), 0.0f);
+  return std::make_unique<ActivationOp>(&apply_all<leaky_relu>, r.get_float("alpha", 0.01f), 0.0f);
 }
 std::unique_ptr<Op> make_elu(NodeReader& r) {
   r.require_inputs(1, 1);
-  return std::make_unique<ActivationOp>(elu, r.get_float("alpha", 1.0f), 0.0f);
+  return std::make_unique<ActivationOp>(&apply_all<elu>, r.get_float("alpha", 1.0f), 0.0f);
 }
 std::unique_ptr<Op> make_selu(NodeReader& r) {
   r.require_inputs(1, 1);
-  return std::make_unique<ActivationOp>(selu, r.get_float("alpha", 1.67326319217681884765625f),
+  return std::make_unique<ActivationOp>(&apply_all<selu>, r.get_float("alpha", 1.67326319217681884765625f),
                                         r.get_float("gamma", 1.05070102214813232421875f));
 }
 std::unique_ptr<Op> make_celu(NodeReader& r) {
   r.require_inputs(1, 1);
-  return std::make_unique<ActivationOp>(celu, r.get_float("alpha", 1.0f), 0.0f);
+  return std::make_unique<ActivationOp>(&apply_all<celu>, r.get_float("alpha", 1.0f), 0.0f);
 }
 std::unique_ptr<Op> make_thresholded_relu(NodeReader& r) {
   r.require_inputs(1, 1);
-  return std::make_unique<ActivationOp>(thresholded_relu, r.get_float("alpha", 1.0f), 0.0f);
+  return std::make_unique<ActivationOp>(&apply_all<thresholded_relu>, r.get_float("alpha", 1.0f), 0.0f);
 }
 std::unique_ptr<Op> make_hard_sigmoid(NodeReader& r) {
   r.require_inputs(1, 1);
-  return std::make_unique<ActivationOp>(hard_sigmoid, r.get_float("alpha", 0.2f), r.get_float("beta", 0.5f));
+  return std::make_unique<ActivationOp>(&apply_all<hard_sigmoid>, r.get_float("alpha", 0.2f), r.get_float("beta", 0.5f));
 }
 
 // Clip: bounds as attributes before opset 11, as optional inputs from 11 on.
