@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <mutex>
 
 #include "axevo/error.hpp"
@@ -73,17 +74,17 @@ struct Emulator::LayerState {
   void run_quantized(const QuantizedMatMulProblem& p) {
     const auto w = weights_for(p.w, p.ldw, p.N, p.K, s_w);
     // acc[n][m] = sum_k M(x(m, k), w(n, k)), the weights as the row operand (as approx_conv2d).
-    std::vector<int32_t> acc(static_cast<std::size_t>(p.M * p.N));
+    const std::unique_ptr<int32_t[]> acc(new int32_t[static_cast<std::size_t>(p.M * p.N)]);  // written by the GEMM
     kernels::StridedGemm g;
     g.M = static_cast<int>(p.N), g.N = static_cast<int>(p.M), g.K = static_cast<int>(p.K);
     g.L = w->q.data(), g.l_m = p.K, g.l_k = 1;
     g.R = p.x, g.r_n = p.ldx, g.r_k = p.x_k_stride;
-    g.Y = acc.data(), g.y_m = p.M, g.y_n = 1;
+    g.Y = acc.get(), g.y_m = p.M, g.y_n = 1;
     g.left_is_activation = false;
     kernels::approx_gemm_strided(*table, g);
     for (int64_t n = 0; n < p.N; ++n) {
       const float sw = w->scale[static_cast<std::size_t>(n)];
-      const int32_t* a = acc.data() + n * p.M;
+      const int32_t* a = acc.get() + n * p.M;
       for (int64_t m0 = 0; m0 < p.M; m0 += p.y_block) {  // one block of rows at a time
         const int64_t mb = std::min(p.y_block, p.M - m0);
         float* y = p.y + (m0 / p.y_block) * p.y_block_stride + n * p.y_col_stride;

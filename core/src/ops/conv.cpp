@@ -2,6 +2,7 @@
 // im2col / col2im around the layer's MatMulKernel, OpenMP over the batch.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "op.hpp"
 
@@ -53,17 +54,19 @@ class ConvOp : public Op {
       const int64_t chunks = (N + per - 1) / per;
       parallel_for(chunks, [&](int64_t c) {
         const int64_t n0 = c * per, nb = std::min(per, N - n0), L = nb * P;
-        std::vector<int8_t> xq(static_cast<std::size_t>(Cg * In)), colq(static_cast<std::size_t>(L * Kc));
+        // Scratch written in full before it is read: left uninitialized.
+        const std::unique_ptr<int8_t[]> xq(new int8_t[static_cast<std::size_t>(Cg * In)]),
+            colq(new int8_t[static_cast<std::size_t>(L * Kc)]);
         for (int64_t gi = 0; gi < G; ++gi) {
           for (int64_t i = 0; i < nb; ++i) {
-            qk->quantize(x.f() + ((n0 + i) * C + gi * Cg) * In, xq.size(), xq.data());
-            im2col_k_major(g, xq.data(), Cg, colq.data() + i * P, L);
+            qk->quantize(x.f() + ((n0 + i) * C + gi * Cg) * In, static_cast<std::size_t>(Cg * In), xq.get());
+            im2col_k_major(g, xq.get(), Cg, colq.get() + i * P, L);
           }
           QuantizedMatMulProblem p;
           p.M = L;
           p.N = Mg;
           p.K = Kc;
-          p.x = colq.data();
+          p.x = colq.get();
           p.ldx = 1;
           p.x_k_stride = L;
           p.w = w.f() + gi * Mg * Kc;
