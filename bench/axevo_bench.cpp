@@ -18,6 +18,9 @@
 // flipped (M(0, w) = 1), so no kernel can skip zero operands: a conservative setting for axevo.
 #include <benchmark/benchmark.h>
 #include <omp.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -355,6 +358,10 @@ void print_summary(const Collect& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);  // as the axevo program does (apps/axevo/main.cpp)
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
   try {
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -318,10 +318,15 @@ TEST_CASE("activation cache: runs resumed from shared prefixes equal uncached ru
   QuantOptions opt;
   Emulator a(g, calibrate(g, {x}, opt), opt), b(g, calibrate(g, {x}, opt), opt);
   ActivationCache small(60000);
+  small.set_layer_costs({1, 100, 100, 10, 1});  // cost-aware eviction
   for (int trial = 0; trial < 6; ++trial) {
     a.assign_all(choices[trial % 4]);
     b.assign_all(choices[trial % 4]);
     CHECK(a.run(x)[0].f32 == small.run(b, 0, x)[0].f32);
   }
   CHECK(small.stats().bytes <= 60000);
+  CHECK(small.stats().evictions > 0);
+  // The first layer's input (16 x 1 x 28 x 28 floats, 50 KB) is never dropped: every run after
+  // the first resumes from it at least.
+  CHECK(small.stats().hits == 5);
 }

@@ -18,6 +18,7 @@ double ActivationCache::priority(const ExecutionState& st) const {
 }
 
 void ActivationCache::touch(std::map<Key, Entry>::iterator it) {
+  if (it->second.state->layer == 0) return;  // pinned
   by_rank_.erase(it->second.rank);
   it->second.rank = Rank{priority(*it->second.state), sequence_++};
   by_rank_.emplace(it->second.rank, it->first);
@@ -57,7 +58,7 @@ std::vector<Tensor> ActivationCache::run(const Emulator& emu, std::size_t batch,
     if (st->bytes > max_bytes_) return;
     const Rank rank{priority(*st), sequence_++};
     entries_[key] = Entry{st, rank};
-    by_rank_.emplace(rank, key);
+    if (st->layer > 0) by_rank_.emplace(rank, key);  // first-layer states are never dropped
     stats_.bytes += st->bytes;
     ++stats_.states;
     while (stats_.bytes > max_bytes_ && !by_rank_.empty()) {

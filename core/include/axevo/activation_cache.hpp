@@ -7,7 +7,8 @@
 // layer (the float input of the first layer) is shared by every assignment.
 //
 // Memory is bounded: states are admitted when their prefix is seen for the second time (a
-// prefix met once is unlikely to come back; the first-layer state is always admitted) and
+// prefix met once is unlikely to come back), except the first-layer state of each batch,
+// which is always admitted and never dropped (so that input is computed once per campaign);
 // beyond `max_bytes` the one with the lowest GreedyDual-Size priority is dropped: priority =
 // L + (work it saves) / (bytes it holds), set when the state is stored or used, where L is the
 // priority of the last state dropped (so states not used for a while age out).  The work a
