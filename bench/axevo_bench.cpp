@@ -52,6 +52,7 @@ using namespace axevo;
 namespace {
 
 const int kThreadCounts[] = {1, 2};
+const char* const kNoDnnl = "oneDNN not built in";
 const char* const kImpls[] = {"axevo", "adapt", "eigen", "int8"};
 
 PluginSearchPath plugins() { return PluginSearchPath::standard({AXEVO_PLUGIN_DIR}); }
@@ -209,7 +210,7 @@ void add_large_cases() {
 void run_kernel(benchmark::State& state, Case* c, const std::string& impl, int threads) {
   c->prepare();
   if (impl == "int8" && !c->int8) {
-    state.SkipWithError("oneDNN not built in");
+    state.SkipWithError(kNoDnnl);
     return;
   }
   omp_set_num_threads(threads);
@@ -286,10 +287,13 @@ void run_network(benchmark::State& state, const std::string& tag, bool approx, i
 class Collect : public benchmark::ConsoleReporter {
  public:
   std::map<std::string, double> seconds;  // benchmark name -> seconds per iteration
+  std::vector<std::string> failures;       // errors other than a missing optional reference
   void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs)
+    for (const Run& r : runs) {
+      if (r.error_occurred && r.error_message != kNoDnnl) failures.push_back(r.run_name.function_name + ": " + r.error_message);
       if (!r.error_occurred && r.run_type == Run::RT_Iteration && r.iterations > 0)
         seconds[r.run_name.function_name] = r.real_accumulated_time / static_cast<double>(r.iterations);
+    }
     ConsoleReporter::ReportRuns(runs);
   }
 };
@@ -390,6 +394,10 @@ int main(int argc, char** argv) {
     benchmark::RunSpecifiedBenchmarks(&reporter);
     print_summary(reporter);
     benchmark::Shutdown();
+    if (!reporter.failures.empty()) {
+      for (const auto& f : reporter.failures) std::cerr << "axevo_bench: " << f << "\n";
+      return 1;
+    }
   } catch (const std::exception& e) {
     std::cerr << "axevo_bench: " << e.what() << "\n";
     return 1;

@@ -15,6 +15,8 @@ packages=(
   libpagmo-dev                                   # multi-objective search (NSGA-II, MOEA/D, NSPSO, MACO)
   libonnx-testdata                               # ONNX's own backend test cases (conformance test)
   dataset-fashion-mnist                          # the datasets of the shipped models
+  libbenchmark-dev                               # Google Benchmark: bench/axevo_bench
+  libdnnl-dev                                    # oneDNN: the exact int8 reference in bench/axevo_bench
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
