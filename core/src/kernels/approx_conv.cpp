@@ -45,9 +45,6 @@ void for_each_task(int n, double work_per_task, F&& task) {
   for (int i = 0; i < n; ++i) task(i, false);
 }
 
-// Output pixels per im2col + GEMM of approx_conv2d (the emulator's Conv op uses the same).
-constexpr std::ptrdiff_t kConvChunkPixels = 1024;
-
 }  // namespace
 
 void Conv2dParams::validate() const {
@@ -115,7 +112,7 @@ void approx_conv2d(const PreparedTable& table, const Conv2dParams& p, const int8
   const std::size_t plane = static_cast<std::size_t>(p.in_h) * p.in_w;
   // Several images per GEMM (their output pixels side by side as its lanes) when the output
   // is small, as the emulator's Conv op does.
-  const int per = static_cast<int>(std::max<std::ptrdiff_t>(1, std::min<std::ptrdiff_t>(p.batch, (kConvChunkPixels + P - 1) / P)));
+  const int per = static_cast<int>(conv_images_per_gemm(p.batch, P));
   const int chunks = (p.batch + per - 1) / per;
   const int tasks = chunks * p.groups;
   for_each_task(tasks, static_cast<double>(cout_g) * K * P * per, [&](int task, bool inner_parallel) {
@@ -132,12 +129,8 @@ void approx_conv2d(const PreparedTable& table, const Conv2dParams& p, const int8
           for (int kx = 0; kx < p.kernel_w; ++kx) {
             int8_t* dst = col.data() + static_cast<std::size_t>((ci * p.kernel_h + ky) * p.kernel_w + kx) * L + i * P;
             const int8_t* src = in_g + ci * plane;
-            // Output columns ox whose input column ox*s - pad + kx*d lies inside [0, in_w).
             const int off = kx * p.dilation_w - p.pad_w;
-            int lo = off >= 0 ? 0 : (-off + p.stride_w - 1) / p.stride_w;
-            int hi = p.in_w - 1 - off < 0 ? 0 : (p.in_w - 1 - off) / p.stride_w + 1;
-            lo = std::min(lo, Wo);
-            hi = std::max(lo, std::min(hi, Wo));
+            const auto [lo, hi] = inside_columns(off, p.stride_w, p.in_w, Wo);
             for (int oy = 0; oy < Ho; ++oy) {
               const int iy = oy * p.stride_h - p.pad_h + ky * p.dilation_h;
               int8_t* d = dst + static_cast<std::ptrdiff_t>(oy) * Wo;
@@ -149,7 +142,7 @@ void approx_conv2d(const PreparedTable& table, const Conv2dParams& p, const int8
               std::fill(d, d + lo, int8_t{0});
               if (p.stride_w == 1) std::copy(row + lo, row + hi, d + lo);
               else
-                for (int ox = lo; ox < hi; ++ox) d[ox] = row[static_cast<std::ptrdiff_t>(ox) * p.stride_w];
+                for (std::ptrdiff_t ox = lo; ox < hi; ++ox) d[ox] = row[ox * p.stride_w];
               std::fill(d + hi, d + Wo, int8_t{0});
             }
           }

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <memory>
 
+#include "axevo/kernels/approx_conv.hpp"
 #include "op.hpp"
 
 namespace axevo::ops {
@@ -12,9 +13,6 @@ namespace {
 Shape spatial_of(const Shape& s) { return Shape(s.begin() + 2, s.end()); }
 
 class ConvOp : public Op {
-  // Output pixels handed to one int8 GEMM (several images when the layer's output is small).
-  static constexpr int64_t kChunkPixels = 1024;
-
  public:
   ConvOp(WindowAttrs a, int64_t group) : a_(std::move(a)), group_(group) {}
   bool approximable() const override { return true; }
@@ -50,7 +48,7 @@ class ConvOp : public Op {
       // int8: quantize each image's input once, im2col bytes (k-major), and hand several
       // images to one GEMM (their pixels side by side as its rows) so that layers with few
       // output pixels still fill the kernel's vector lanes; chunks in parallel.
-      const int64_t per = std::max<int64_t>(1, std::min<int64_t>(N, (kChunkPixels + P - 1) / P));
+      const int64_t per = kernels::conv_images_per_gemm(N, P);
       const int64_t chunks = (N + per - 1) / per;
       parallel_for(chunks, [&](int64_t c) {
         const int64_t n0 = c * per, nb = std::min(per, N - n0), L = nb * P;
@@ -113,12 +111,8 @@ class ConvOp : public Op {
       for (int64_t kd = 0; kd < g.k[0]; ++kd)
         for (int64_t kh = 0; kh < g.k[1]; ++kh)
           for (int64_t kw = 0; kw < g.k[2]; ++kw, dst += ld) {
-            // Output columns ow whose input column ow*s - pb + kw*d lies inside [0, in).
             const int64_t off = kw * g.d[2] - g.pb[2];
-            int64_t lo = off >= 0 ? 0 : (-off + g.s[2] - 1) / g.s[2];
-            int64_t hi = g.in[2] - 1 - off < 0 ? 0 : (g.in[2] - 1 - off) / g.s[2] + 1;
-            lo = std::min(lo, g.out[2]);
-            hi = std::max(lo, std::min(hi, g.out[2]));
+            const auto [lo, hi] = kernels::inside_columns(off, g.s[2], g.in[2], g.out[2]);
             int8_t* d = dst;
             for (int64_t od = 0; od < g.out[0]; ++od) {
               const int64_t id = od * g.s[0] - g.pb[0] + kd * g.d[0];

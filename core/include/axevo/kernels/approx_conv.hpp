@@ -10,11 +10,33 @@
 //
 // Each operation has a direct scalar reference and a fast version (im2col / col2im around
 // approx_gemm_strided) with bit-identical results for any thread count.
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 
 #include "axevo/kernels/approx_gemm.hpp"
 
 namespace axevo::kernels {
+
+// Output pixels handed to one im2col + GEMM: layers with small outputs put several images
+// side by side so the GEMM's vector lanes stay full (approx_conv2d and the emulator's Conv).
+inline constexpr std::ptrdiff_t kConvChunkPixels = 1024;
+// Images per such GEMM for a batch of `batch` images of `pixels` output pixels each.
+inline std::ptrdiff_t conv_images_per_gemm(std::ptrdiff_t batch, std::ptrdiff_t pixels) {
+  return std::max<std::ptrdiff_t>(1, std::min<std::ptrdiff_t>(batch, (kConvChunkPixels + pixels - 1) / pixels));
+}
+
+// im2col along a row: the output columns [lo, hi) of one kernel tap whose input column
+// out * stride + off (off = tap * dilation - pad) lies inside [0, in_w); the others read padding.
+struct InsideColumns {
+  std::ptrdiff_t lo, hi;
+};
+inline InsideColumns inside_columns(std::ptrdiff_t off, std::ptrdiff_t stride, std::ptrdiff_t in_w, std::ptrdiff_t out_w) {
+  std::ptrdiff_t lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  std::ptrdiff_t hi = in_w - 1 - off < 0 ? 0 : (in_w - 1 - off) / stride + 1;
+  lo = std::min(lo, out_w);
+  return {lo, std::max(lo, std::min(hi, out_w))};
+}
 
 // Conv2d, PyTorch semantics:
 //   input  [batch][in_channels][in_h][in_w]
