@@ -83,18 +83,7 @@ class ConvOp : public Op {
         std::vector<float> col(static_cast<std::size_t>(P * Kc));
         for (int64_t gi = 0; gi < G; ++gi) {
           im2col(g, x.f() + (n * C + gi * Cg) * In, Cg, col.data());
-          MatMulProblem p;
-          p.M = P;
-          p.N = Mg;
-          p.K = Kc;
-          p.x = col.data();
-          p.ldx = Kc;
-          p.w = w.f() + gi * Mg * Kc;
-          p.ldw = Kc;
-          p.y = y.f() + (n * M + gi * Mg) * P;
-          p.y_row_stride = 1;
-          p.y_col_stride = P;
-          run_matmul(ctx, layer_slot, p);
+          run_matmul(ctx, layer_slot, matmul_problem(P, Mg, Kc, col.data(), Kc, w.f() + gi * Mg * Kc, Kc, y.f() + (n * M + gi * Mg) * P, 1, P));
         }
         add_bias(n);
       });
@@ -255,17 +244,7 @@ class ConvTransposeOp : public Op {
         const float* xs = x.f() + (n * C + gi * Cg) * Pin;
         for (int64_t c = 0; c < Cg; ++c)
           for (int64_t p = 0; p < Pin; ++p) xt[static_cast<std::size_t>(p * Cg + c)] = xs[c * Pin + p];
-        MatMulProblem p;
-        p.M = Pin;
-        p.N = Ncol;
-        p.K = Cg;
-        p.x = xt.data();
-        p.ldx = Cg;
-        p.w = wt + gi * Ncol * Cg;
-        p.ldw = Cg;
-        p.y = col.data();
-        p.y_row_stride = Ncol;
-        p.y_col_stride = 1;
+        MatMulProblem p = matmul_problem(Pin, Ncol, Cg, xt.data(), Cg, wt + gi * Ncol * Cg, Cg, col.data(), Ncol);
         MatMulProblem::IntegerOutput io;
         if (coli.empty()) coli.resize(col.size());
         io.acc = coli.data();

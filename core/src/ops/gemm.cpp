@@ -20,19 +20,8 @@ std::vector<float> transpose(const float* b, int64_t K, int64_t N) {
 void blocked_matmul(const RunContext& ctx, int slot, const float* x, const float* w, float* y, int64_t M, int64_t N, int64_t K) {
   const int64_t blocks = (M + kRowBlock - 1) / kRowBlock;
   parallel_for(blocks, [&](int64_t bi) {
-    MatMulProblem p;
     const int64_t r0 = bi * kRowBlock;
-    p.M = std::min(kRowBlock, M - r0);
-    p.N = N;
-    p.K = K;
-    p.x = x + r0 * K;
-    p.ldx = K;
-    p.w = w;
-    p.ldw = K;
-    p.y = y + r0 * N;
-    p.y_row_stride = N;
-    p.y_col_stride = 1;
-    run_matmul(ctx, slot, p);
+    run_matmul(ctx, slot, matmul_problem(std::min(kRowBlock, M - r0), N, K, x + r0 * K, K, w, K, y + r0 * N, N));
   });
 }
 
@@ -138,18 +127,8 @@ class MatMulOp : public Op {
       });
       parallel_for(nb, [&](int64_t k) {
         const auto w = transpose(b.f() + offs_b[static_cast<std::size_t>(k)] * K * N, K, N);
-        MatMulProblem p;
-        p.M = M;
-        p.N = N;
-        p.K = K;
-        p.x = a.f() + offs_a[static_cast<std::size_t>(k)] * M * K;
-        p.ldx = K;
-        p.w = w.data();
-        p.ldw = K;
-        p.y = y.f() + k * M * N;
-        p.y_row_stride = N;
-        p.y_col_stride = 1;
-        run_matmul(ctx, static_cast<int>(slot), p);
+        run_matmul(ctx, static_cast<int>(slot),
+                   matmul_problem(M, N, K, a.f() + offs_a[static_cast<std::size_t>(k)] * M * K, K, w.data(), K, y.f() + k * M * N, N));
       });
     }
     out[0] = std::move(y);

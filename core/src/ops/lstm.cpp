@@ -34,16 +34,7 @@ class LstmOp : public Op {
     std::vector<float> xw(static_cast<std::size_t>(T * Bn * 4 * H)), hr(static_cast<std::size_t>(Bn * 4 * H));
     for (int64_t d = 0; d < D; ++d) {
       const bool reverse = reverse_only_ || d == 1;
-      MatMulProblem p;
-      p.M = T * Bn;
-      p.N = 4 * H;
-      p.K = I;
-      p.x = x.f();
-      p.ldx = I;
-      p.w = w.f() + d * 4 * H * I;
-      p.ldw = I;
-      p.y = xw.data();
-      p.y_row_stride = 4 * H;
+      MatMulProblem p = matmul_problem(T * Bn, 4 * H, I, x.f(), I, w.f() + d * 4 * H * I, I, xw.data(), 4 * H);
       p.part = "W";
       run_matmul(ctx, layer_slot, p);
       std::vector<float> h(static_cast<std::size_t>(Bn * H), 0.0f), c(h);
@@ -53,16 +44,7 @@ class LstmOp : public Op {
       const float* pp = peep ? peep->f() + d * 3 * H : nullptr;
       for (int64_t step = 0; step < T; ++step) {
         const int64_t t = reverse ? T - 1 - step : step;
-        MatMulProblem q;
-        q.M = Bn;
-        q.N = 4 * H;
-        q.K = H;
-        q.x = h.data();
-        q.ldx = H;
-        q.w = r.f() + d * 4 * H * H;
-        q.ldw = H;
-        q.y = hr.data();
-        q.y_row_stride = 4 * H;
+        MatMulProblem q = matmul_problem(Bn, 4 * H, H, h.data(), H, r.f() + d * 4 * H * H, H, hr.data(), 4 * H);
         q.part = "R";
         run_matmul(ctx, layer_slot, q);
         for (int64_t n = 0; n < Bn; ++n) {

@@ -27,6 +27,18 @@ struct RunContext {
 // Runs one product of layer `slot` through its kernel (float when none is set).
 void run_matmul(const RunContext& ctx, int slot, const MatMulProblem& p);
 
+// The problem Y = X · Wᵀ: X is M x K (row stride ldx), W is N x K (row stride ldw), element
+// (m, n) of Y at y[m*y_row + n*y_col].
+inline MatMulProblem matmul_problem(int64_t M, int64_t N, int64_t K, const float* x, int64_t ldx, const float* w,
+                                    int64_t ldw, float* y, int64_t y_row, int64_t y_col = 1) {
+  MatMulProblem p;
+  p.M = M, p.N = N, p.K = K;
+  p.x = x, p.ldx = ldx;
+  p.w = w, p.ldw = ldw;
+  p.y = y, p.y_row_stride = y_row, p.y_col_stride = y_col;
+  return p;
+}
+
 class Op {
  public:
   virtual ~Op() = default;
