@@ -176,23 +176,13 @@ TEST_CASE("emulator: an emulated Conv equals the reference table convolution bit
     p.stride_h = p.stride_w = 2, p.pad_h = p.pad_w = 1, p.dilation_h = p.dilation_w = 2, p.groups = 2;
     const std::vector<float> w = lcg_values(7, 6 * 2 * 3 * 3), bias = lcg_values(9, 6),
                              xin = lcg_values(8, static_cast<std::size_t>(c.batch * 4 * c.h * c.w), 3.0f);
-    Graph g;
-    g.opset = 13;
-    g.inputs.push_back({"x", DType::Float32, {c.batch, 4, c.h, c.w}});
-    g.outputs = {"y"};
-    g.initializers["W"] = Tensor::from_floats({6, 2, 3, 3}, w);
-    g.initializers["B"] = Tensor::from_floats({6}, bias);
-    Node conv;
-    conv.op_type = "Conv";
-    conv.name = "conv";
-    conv.inputs = {"x", "W", "B"};
-    conv.outputs = {"y"};
-    conv.attributes["group"] = int_attr(2);
-    conv.attributes["strides"] = ints_attr({2, 2});
-    conv.attributes["pads"] = ints_attr({1, 1, 1, 1});
-    conv.attributes["dilations"] = ints_attr({2, 2});
-    conv.attributes["kernel_shape"] = ints_attr({3, 3});
-    g.nodes.push_back(conv);
+    const Graph g = test::one_node_graph("Conv", "conv", {c.batch, 4, c.h, c.w}, Tensor::from_floats({6, 2, 3, 3}, w),
+                                         Tensor::from_floats({6}, bias),
+                                         {{"group", int_attr(2)},
+                                          {"strides", ints_attr({2, 2})},
+                                          {"pads", ints_attr({1, 1, 1, 1})},
+                                          {"dilations", ints_attr({2, 2})},
+                                          {"kernel_shape", ints_attr({3, 3})}});
     const Tensor x = Tensor::from_floats({c.batch, 4, c.h, c.w}, xin);
     for (auto order : {kernels::OperandOrder::ActivationFirst, kernels::OperandOrder::WeightFirst}) {
       QuantOptions opt;
@@ -228,24 +218,14 @@ TEST_CASE("emulator: an emulated ConvTranspose equals the reference table scatte
   p.stride_h = p.stride_w = 2, p.pad_h = p.pad_w = 1, p.dilation_h = p.dilation_w = 2, p.groups = 2;
   p.output_pad_h = p.output_pad_w = 1;
   const std::vector<float> w = lcg_values(11, 4 * 3 * 3 * 3), xin = lcg_values(12, 2 * 4 * 5 * 6, 3.0f), bias = lcg_values(13, 6);
-  Graph g;
-  g.opset = 13;
-  g.inputs.push_back({"x", DType::Float32, {2, 4, 5, 6}});
-  g.outputs = {"y"};
-  g.initializers["W"] = Tensor::from_floats({4, 3, 3, 3}, w);
-  g.initializers["B"] = Tensor::from_floats({6}, bias);
-  Node deconv;
-  deconv.op_type = "ConvTranspose";
-  deconv.name = "deconv";
-  deconv.inputs = {"x", "W", "B"};
-  deconv.outputs = {"y"};
-  deconv.attributes["group"] = int_attr(2);
-  deconv.attributes["strides"] = ints_attr({2, 2});
-  deconv.attributes["pads"] = ints_attr({1, 1, 1, 1});
-  deconv.attributes["dilations"] = ints_attr({2, 2});
-  deconv.attributes["output_padding"] = ints_attr({1, 1});
-  deconv.attributes["kernel_shape"] = ints_attr({3, 3});
-  g.nodes.push_back(deconv);
+  const Graph g = test::one_node_graph("ConvTranspose", "deconv", {2, 4, 5, 6}, Tensor::from_floats({4, 3, 3, 3}, w),
+                                       Tensor::from_floats({6}, bias),
+                                       {{"group", int_attr(2)},
+                                        {"strides", ints_attr({2, 2})},
+                                        {"pads", ints_attr({1, 1, 1, 1})},
+                                        {"dilations", ints_attr({2, 2})},
+                                        {"output_padding", ints_attr({1, 1})},
+                                        {"kernel_shape", ints_attr({3, 3})}});
   const Tensor x = Tensor::from_floats({2, 4, 5, 6}, xin);
   const auto evo = MultiplierSet::load({"lut:" + test::evoapprox_dir().string()}, test::plugin_path(), nullptr);
   const Multiplier& m = evo.get("mul8s_1KRC");
