@@ -186,26 +186,25 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   std::vector<uint8_t> bshared(shared_lanes ? static_cast<std::size_t>(lane_blocks) * K * kLaneBlock : 0);
   // Per lane block: whether every byte is below 128 (then kernel.fn_low may run it).
   std::vector<char> low(static_cast<std::size_t>(lane_blocks), 0);
-  auto all_low = [K](const uint8_t* b) {
-    uint8_t any = 0;
-    for (std::size_t i = 0; i < static_cast<std::size_t>(K) * kLaneBlock; ++i) any |= b[i];
-    return any < 128;
-  };
   auto pack_lanes = [&](int blk, uint8_t* b) {
     const int l0 = blk * kLaneBlock, nl = std::min(kLaneBlock, n_lanes - l0);
     if (nl < kLaneBlock) std::memset(b, 0, static_cast<std::size_t>(K) * kLaneBlock);
+    uint8_t any = 0;  // OR of every byte packed: below 128 when all are
     // Read along whichever of the operand's axes is contiguous.
     if (lanes.s_i == 1) {
-      for (int k = 0; k < K; ++k)
-        std::memcpy(b + static_cast<std::size_t>(k) * kLaneBlock, lanes.p + l0 + k * lanes.s_k, static_cast<std::size_t>(nl));
+      for (int k = 0; k < K; ++k) {
+        const uint8_t* src = reinterpret_cast<const uint8_t*>(lanes.p + l0 + k * lanes.s_k);
+        uint8_t* dst = b + static_cast<std::size_t>(k) * kLaneBlock;
+        for (int j = 0; j < nl; ++j) any |= dst[j] = src[j];
+      }
     } else if (lanes.s_k == 1) {
       for (int j = 0; j < nl; ++j)
-        for (int k = 0; k < K; ++k) b[static_cast<std::size_t>(k) * kLaneBlock + j] = lanes.at(l0 + j, k);
+        for (int k = 0; k < K; ++k) any |= b[static_cast<std::size_t>(k) * kLaneBlock + j] = lanes.at(l0 + j, k);
     } else {
       for (int k = 0; k < K; ++k)
-        for (int j = 0; j < nl; ++j) b[static_cast<std::size_t>(k) * kLaneBlock + j] = lanes.at(l0 + j, k);
+        for (int j = 0; j < nl; ++j) any |= b[static_cast<std::size_t>(k) * kLaneBlock + j] = lanes.at(l0 + j, k);
     }
-    if (kernel.fn_low) low[static_cast<std::size_t>(blk)] = all_low(b);
+    low[static_cast<std::size_t>(blk)] = kernel.fn_low && any < 128;
   };
 
 #pragma omp parallel if (use_omp)
