@@ -163,14 +163,15 @@ using axevo::test::ints_attr;
 TEST_CASE("emulator: an emulated Conv equals the reference table convolution bit for bit", "[emulator][evoapprox]") {
   // Odd shapes: 4 -> 6 channels in 2 groups, 3x3 kernel, stride 2, pad 1, dilation 2, a bias;
   // 2 images of 7x9 (one GEMM holds both), and 7 images of 28x40 (247 output pixels: the
-  // op hands 5 images to one GEMM, then the last 2); a non-commutative EvoApprox circuit,
+  // op hands 5 images to one GEMM, then the last 2), and 3 images of 5x80 (39 output
+  // columns: rows longer than the fixed-size row copy); a non-commutative EvoApprox circuit,
   // both operand orders.
   struct Case {
     int batch, h, w;
   };
   const auto evo = MultiplierSet::load({"lut:" + test::evoapprox_dir().string()}, test::plugin_path(), nullptr);
   const Multiplier& m = evo.get("mul8s_1KRC");
-  for (const Case c : {Case{2, 7, 9}, Case{7, 28, 40}}) {
+  for (const Case c : {Case{2, 7, 9}, Case{7, 28, 40}, Case{3, 5, 80}}) {
     kernels::Conv2dParams p;
     p.batch = c.batch, p.in_channels = 4, p.in_h = c.h, p.in_w = c.w, p.out_channels = 6, p.kernel_h = p.kernel_w = 3;
     p.stride_h = p.stride_w = 2, p.pad_h = p.pad_w = 1, p.dilation_h = p.dilation_w = 2, p.groups = 2;
