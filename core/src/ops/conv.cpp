@@ -126,23 +126,26 @@ class ConvOp : public Op {
       const std::size_t bytes = static_cast<std::size_t>(C * plane_ + kCopy);  // fixed-size copies read past the end
       buf_.reset(new int8_t[bytes]);
       std::memset(buf_.get(), 0, bytes);
-      if (g.s[2] > 1) row_.reset(new int8_t[static_cast<std::size_t>(g.in[2])]);
+      xq_.reset(new int8_t[static_cast<std::size_t>(C * g.in[1] * g.in[2])]);
     }
-    // Quantizes x [C][in_h][in_w] into the interior.
+    // Quantizes x [C][in_h][in_w] (in one call: quantize vectorizes over long arrays) and
+    // copies it into the interior.
     void load(const float* x, const QuantizedKernel& qk) {
-      const int64_t H = g_.in[1], W = g_.in[2], s = g_.s[2], pb = g_.pb[2];
+      const int64_t H = g_.in[1], W = g_.in[2], s = g_.s[2], pb = g_.pb[2], pitch = pitch_, plane = plane_;
+      qk.quantize(x, static_cast<std::size_t>(C_ * H * W), xq_.get());
+      const int8_t* src = xq_.get();
       for (int64_t c = 0; c < C_; ++c)
-        for (int64_t ih = 0; ih < H; ++ih) {
-          int8_t* row = buf_.get() + c * plane_ + (ih + g_.pb[1]) * pitch_;
-          const float* xr = x + (c * H + ih) * W;
+        for (int64_t ih = 0; ih < H; ++ih, src += W) {
+          int8_t* row = buf_.get() + c * plane + (ih + g_.pb[1]) * pitch;
           if (s == 1) {
-            qk.quantize(xr, static_cast<std::size_t>(W), row + pb);
+            std::memcpy(row + pb, src, static_cast<std::size_t>(W));
             continue;
           }
-          qk.quantize(xr, static_cast<std::size_t>(W), row_.get());
+          // Padded column pc = iw + pb goes to phase pc % s, index pc / s (counted, not divided).
+          int64_t q = pb % s, j = pb / s;
           for (int64_t iw = 0; iw < W; ++iw) {
-            const int64_t pc = iw + pb;
-            row[(pc % s) * phase_w_ + pc / s] = row_[static_cast<std::size_t>(iw)];
+            row[q * phase_w_ + j] = src[iw];
+            if (++q == s) q = 0, ++j;
           }
         }
     }
@@ -167,7 +170,7 @@ class ConvOp : public Op {
    private:
     Window3 g_;
     int64_t C_, phase_w_ = 0, pitch_ = 0, plane_ = 0;
-    std::unique_ptr<int8_t[]> buf_, row_;
+    std::unique_ptr<int8_t[]> buf_, xq_;
   };
 
   // col[c, kd, kh, kw][p] (one row of output pixels per kernel tap, rows `ld` apart; 0
