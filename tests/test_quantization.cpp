@@ -59,6 +59,42 @@ TEST_CASE("quantization: round half to even and clamping", "[quantization]") {
   CHECK_THROWS_AS(scale_from_threshold(1.0, 128), Error);
 }
 
+TEST_CASE("quantization: the array quantize equals quantize_value on random values, exact ties and specials", "[quantization]") {
+  // quantize() is the branch-free, vectorized form of quantize_value (clamp first, round with
+  // the 1.5 * 2^52 trick): equal on random values, exact ties x / s = m + 1/2 (scales with
+  // short mantissas) and special values.
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> unit(0.5f, 1.0f);
+  std::uniform_int_distribution<int> half(-140, 139), expo(-30, 10), mant12(2049, 4095);
+  std::size_t ties = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    // Odd trials: a full 24-bit mantissa; even ones: 12 bits, so that (m + 1/2) * scale is an
+    // exact float and x / scale a true tie.
+    const float scale = trial % 2 ? std::ldexp(unit(rng), expo(rng)) : std::ldexp(static_cast<float>(mant12(rng)), expo(rng) - 12);
+    for (int qmax : {127, 100, 15}) {
+      std::vector<float> x = uniform(256, -140.0f * scale, 140.0f * scale, static_cast<uint32_t>(trial));
+      for (int k = 0; k < 256; ++k) {  // exact ties, where the float product is exact
+        const float t = (static_cast<float>(half(rng)) + 0.5f) * scale;
+        if (static_cast<double>(t) == (std::floor(static_cast<double>(t) / scale) + 0.5) * scale) {
+          x.push_back(t);
+          ++ties;
+        }
+      }
+      for (float v : {0.0f, -0.0f, scale / 2, -scale / 2, 1.5f * scale, -2.5f * scale, 127.5f * scale, -127.5f * scale,
+                      1e30f, -1e30f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                      std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::denorm_min()})
+        x.push_back(v);
+      std::vector<int8_t> q(x.size());
+      quantize(x.data(), x.size(), scale, q.data(), qmax);
+      std::size_t same = 0;
+      for (std::size_t i = 0; i < x.size(); ++i) same += q[i] == quantize_value(x[i], scale, qmax);
+      INFO("scale " << scale << " qmax " << qmax);
+      REQUIRE(same == x.size());
+    }
+  }
+  CHECK(ties > 50000);
+}
+
 TEST_CASE("quantization: round trip error is at most scale / 2 inside the range", "[quantization]") {
   for (int qmax : {127, 63, 15}) {
     const float threshold = 3.7f;
