@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "axevo/error.hpp"
 #include "axevo/kernels/detail.hpp"
@@ -144,6 +147,51 @@ struct Operand {
   uint8_t at(std::ptrdiff_t i, std::ptrdiff_t k) const { return static_cast<uint8_t>(p[i * s_i + k * s_k]); }
 };
 
+// dst[k*ld_dst + j] = src[j*ld_src + k] for j < nj, k < nk; returns the OR of the bytes.
+// 16 x 16 blocks go through SSE2 registers (four rounds of unpacks), the edges byte by byte.
+uint8_t transpose_bytes(const uint8_t* src, std::ptrdiff_t ld_src, int nj, int nk, uint8_t* dst, std::ptrdiff_t ld_dst) {
+  uint8_t any = 0;
+  int j_done = 0, k_done = 0;
+#if defined(__SSE2__)
+  j_done = nj / 16 * 16, k_done = nk / 16 * 16;
+  __m128i any_v = _mm_setzero_si128();
+  for (int j0 = 0; j0 < j_done; j0 += 16)
+    for (int k0 = 0; k0 < k_done; k0 += 16) {
+      __m128i R[16], A[16], B[16], C[16];
+      for (int j = 0; j < 16; ++j) {
+        R[j] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (j0 + j) * ld_src + k0));
+        any_v = _mm_or_si128(any_v, R[j]);
+      }
+      // A[2i + h]: rows 2i, 2i+1 interleaved for k in [8h, 8h + 8)
+      for (int i = 0; i < 8; ++i) {
+        A[2 * i] = _mm_unpacklo_epi8(R[2 * i], R[2 * i + 1]);
+        A[2 * i + 1] = _mm_unpackhi_epi8(R[2 * i], R[2 * i + 1]);
+      }
+      // B[4m + s]: rows 4m .. 4m+3 for k in [4s, 4s + 4)
+      for (int m = 0; m < 4; ++m)
+        for (int h = 0; h < 2; ++h) {
+          B[4 * m + 2 * h] = _mm_unpacklo_epi16(A[4 * m + h], A[4 * m + 2 + h]);
+          B[4 * m + 2 * h + 1] = _mm_unpackhi_epi16(A[4 * m + h], A[4 * m + 2 + h]);
+        }
+      // C[8p + 2s + u]: rows 8p .. 8p+7 for k in [4s + 2u, 4s + 2u + 2)
+      for (int p = 0; p < 2; ++p)
+        for (int q = 0; q < 4; ++q) {
+          C[8 * p + 2 * q] = _mm_unpacklo_epi32(B[8 * p + q], B[8 * p + 4 + q]);
+          C[8 * p + 2 * q + 1] = _mm_unpackhi_epi32(B[8 * p + q], B[8 * p + 4 + q]);
+        }
+      // Row k = 2t + v of the output: the 16 source rows' byte k.
+      for (int t = 0; t < 8; ++t) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (k0 + 2 * t) * ld_dst + j0), _mm_unpacklo_epi64(C[t], C[8 + t]));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (k0 + 2 * t + 1) * ld_dst + j0), _mm_unpackhi_epi64(C[t], C[8 + t]));
+      }
+    }
+  if (_mm_movemask_epi8(any_v)) any = 0x80;
+#endif
+  for (int j = 0; j < nj; ++j)
+    for (int k = j < j_done ? k_done : 0; k < nk; ++k) any |= dst[k * ld_dst + j] = src[j * ld_src + k];
+  return any;
+}
+
 }  // namespace
 
 void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, KernelPath path, bool parallel) {
@@ -198,8 +246,7 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
         for (int j = 0; j < nl; ++j) any |= dst[j] = src[j];
       }
     } else if (lanes.s_k == 1) {
-      for (int j = 0; j < nl; ++j)
-        for (int k = 0; k < K; ++k) any |= b[static_cast<std::size_t>(k) * kLaneBlock + j] = lanes.at(l0 + j, k);
+      any = transpose_bytes(reinterpret_cast<const uint8_t*>(lanes.p + l0 * lanes.s_i), lanes.s_i, nl, K, b, kLaneBlock);
     } else {
       for (int k = 0; k < K; ++k)
         for (int j = 0; j < nl; ++j) any |= b[static_cast<std::size_t>(k) * kLaneBlock + j] = lanes.at(l0 + j, k);
