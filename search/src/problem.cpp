@@ -194,6 +194,12 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
     const unsigned n = std::min<unsigned>(threads_, static_cast<unsigned>(todo.size()));
     while (workers_.size() < n) workers_.push_back(factory_());
     std::vector<char> ok(todo.size(), 0);
+    // Evaluated in lexicographic order of the genomes (genes are in layer order), so that
+    // assignments sharing a prefix run one after the other and the activation cache can
+    // resume each from the previous one's states; results and ids stay in request order.
+    std::vector<std::size_t> order(todo.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return todo[a] < todo[b]; });
     std::atomic<std::size_t> next{0}, done{0};
     std::atomic<unsigned> running{n};
     std::exception_ptr error;
@@ -210,8 +216,9 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
     auto work = [&](unsigned slot, bool report_each) {
       omp_set_num_threads(1);  // the parallelism is across genomes
       for (;;) {
-        const std::size_t i = next.fetch_add(1);
-        if (i >= todo.size()) break;
+        const std::size_t at = next.fetch_add(1);
+        if (at >= todo.size()) break;
+        const std::size_t i = order[at];
         try {
           evaluate_one(slot, i);
         } catch (...) {
