@@ -192,6 +192,21 @@ uint8_t transpose_bytes(const uint8_t* src, std::ptrdiff_t ld_src, int nj, int n
   return any;
 }
 
+// Whether element (i, k) of `op` is below 128 as a byte (non-negative int8) for i < n, k < K.
+bool all_below_128(const Operand& op, int n, int K) {
+  uint8_t any = 0;
+  if (op.s_k == 1) {
+    for (int i = 0; i < n; ++i) {
+      const uint8_t* row = reinterpret_cast<const uint8_t*>(op.p + i * op.s_i);
+      for (int k = 0; k < K; ++k) any |= row[k];
+    }
+  } else {
+    for (int i = 0; i < n; ++i)
+      for (int k = 0; k < K; ++k) any |= op.at(i, k);
+  }
+  return any < 128;
+}
+
 }  // namespace
 
 void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, KernelPath path, bool parallel) {
@@ -206,8 +221,12 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   }
 
   // Lanes (the vectorized dimension) go over N unless N is too narrow for a vector tile and
-  // M is wider: then the problem is transposed (rows = R, lanes = L).
-  const bool swap = g.N < NR && g.M > g.N;
+  // M is wider: then the problem is transposed (rows = R, lanes = L).  When both fill whole
+  // tiles and the kernel has a faster form for lane bytes below 128 (non-negative int8, e.g.
+  // activations after a ReLU), the lanes go to the operand that has them if only L does.
+  bool swap = g.N < NR && g.M > g.N;
+  if (!swap && kernel.fn_low && g.M >= NR && g.N >= NR)
+    swap = all_below_128(Operand{g.L, g.l_m, g.l_k}, g.M, g.K) && !all_below_128(Operand{g.R, g.r_n, g.r_k}, g.N, g.K);
   const Operand rows = swap ? Operand{g.R, g.r_n, g.r_k} : Operand{g.L, g.l_m, g.l_k};
   const Operand lanes = swap ? Operand{g.L, g.l_m, g.l_k} : Operand{g.R, g.r_n, g.r_k};
   const int n_rows = swap ? g.N : g.M, n_lanes = swap ? g.M : g.N, K = g.K;
