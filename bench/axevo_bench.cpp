@@ -3,7 +3,9 @@
 // Per layer shape (every Conv and Gemm of the shipped LeNet-5 and ResNet-8 at batch 256, read
 // from models/*.onnx, and three larger shapes) it times, at 1 and 2 OpenMP threads:
 //   axevo  the approximate kernel the emulator runs (kernels::approx_conv2d / approx_gemm,
-//          the best path this CPU has);
+//          the best path this CPU has), on random signed activations;
+//   relu   the same on random non-negative activations (0..127), what every layer after a
+//          ReLU sees (its kernel then looks up half of each table row);
 //   adapt  the design of AdaPT's CPU kernel, rebuilt here (reference_kernels.hpp);
 //   eigen  exact float through Eigen (im2col + GEMM);
 //   int8   exact int8 through oneDNN (u8 x s8 -> s32), the physical ceiling.
@@ -14,7 +16,7 @@
 //   build/bench/axevo_bench                       # everything (about 4 minutes on 2 cores)
 //   build/bench/axevo_bench --benchmark_filter=resnet8   # a subset; any Google Benchmark flag
 //
-// Operands are uniform random bytes and the table is the exact product with its lowest bit
+// Operands are uniform random bytes (activations non-negative for `relu`) and the table is the exact product with its lowest bit
 // flipped (M(0, w) = 1), so no kernel can skip zero operands: a conservative setting for axevo.
 #include <benchmark/benchmark.h>
 #include <omp.h>
@@ -53,7 +55,7 @@ namespace {
 
 const int kThreadCounts[] = {1, 2};
 const char* const kNoDnnl = "oneDNN not built in";
-const char* const kImpls[] = {"axevo", "adapt", "eigen", "int8"};
+const char* const kImpls[] = {"axevo", "relu", "adapt", "eigen", "int8"};
 
 PluginSearchPath plugins() { return PluginSearchPath::standard({AXEVO_PLUGIN_DIR}); }
 std::filesystem::path source_dir() { return AXEVO_SOURCE_DIR; }
@@ -85,8 +87,9 @@ struct Case {
   int M = 0, N = 0, K = 0;  // GEMM: Y[M][N] = X[M][K] W[N][K]^T
   double macs = 0;
 
-  std::vector<int8_t> x, w;
-  std::vector<int32_t> y, y_axevo;  // y_axevo: axevo's result, which the AdaPT-style one must equal
+  std::vector<int8_t> x, w, x_relu;  // x_relu: non-negative activations
+  std::vector<int32_t> y, y_axevo;    // y_axevo: axevo's result, which the AdaPT-style one must equal
+  std::vector<int32_t> y_relu;        // the AdaPT-style result on x_relu, which axevo's must equal
   std::vector<float> xf, wf, yf;
   std::unique_ptr<bench::Int8Primitive> int8;
   bool ready = false;
@@ -104,19 +107,26 @@ struct Case {
     } else {
       nx = static_cast<std::size_t>(M) * K, nw = static_cast<std::size_t>(N) * K, ny = static_cast<std::size_t>(M) * N;
     }
-    x.resize(nx), w.resize(nw), y.resize(ny), xf.resize(nx), wf.resize(nw), yf.resize(ny);
+    x.resize(nx), w.resize(nw), y.resize(ny), xf.resize(nx), wf.resize(nw), yf.resize(ny), x_relu.resize(nx);
     for (auto& v : x) v = static_cast<int8_t>(byte(rng));
+    for (auto& v : x_relu) v = static_cast<int8_t>(byte(rng) & 127);
     for (auto& v : w) v = static_cast<int8_t>(byte(rng));
     for (auto& v : xf) v = real(rng);
     for (auto& v : wf) v = real(rng);
     int8 = conv ? bench::dnnl_conv2d(p) : bench::dnnl_gemm(M, N, K);
-    run_axevo();
+    run_axevo(x);
     y_axevo = y;
+    run_adapt(x_relu);
+    y_relu = y;
     ready = true;
   }
-  void run_axevo() {
-    if (conv) kernels::approx_conv2d(approx_table(), p, x.data(), w.data(), y.data());
-    else kernels::approx_gemm(approx_table(), M, N, K, x.data(), K, w.data(), K, y.data(), N);
+  void run_axevo(const std::vector<int8_t>& in) {
+    if (conv) kernels::approx_conv2d(approx_table(), p, in.data(), w.data(), y.data());
+    else kernels::approx_gemm(approx_table(), M, N, K, in.data(), K, w.data(), K, y.data(), N);
+  }
+  void run_adapt(const std::vector<int8_t>& in) {
+    if (conv) bench::adapt_conv2d(adapt_lut(), p, in.data(), w.data(), y.data());
+    else bench::adapt_gemm(adapt_lut(), M, N, K, in.data(), w.data(), y.data());
   }
 };
 
@@ -216,10 +226,11 @@ void run_kernel(benchmark::State& state, Case* c, const std::string& impl, int t
   omp_set_num_threads(threads);
   for (auto _ : state) {
     if (impl == "axevo") {
-      c->run_axevo();
+      c->run_axevo(c->x);
+    } else if (impl == "relu") {
+      c->run_axevo(c->x_relu);
     } else if (impl == "adapt") {
-      if (c->conv) bench::adapt_conv2d(adapt_lut(), c->p, c->x.data(), c->w.data(), c->y.data());
-      else bench::adapt_gemm(adapt_lut(), c->M, c->N, c->K, c->x.data(), c->w.data(), c->y.data());
+      c->run_adapt(c->x);
     } else if (impl == "eigen") {
       if (c->conv) bench::eigen_conv2d(c->p, c->xf.data(), c->wf.data(), c->yf.data());
       else bench::eigen_gemm(c->M, c->N, c->K, c->xf.data(), c->wf.data(), c->yf.data());
@@ -229,6 +240,8 @@ void run_kernel(benchmark::State& state, Case* c, const std::string& impl, int t
     benchmark::ClobberMemory();
   }
   if (impl == "adapt" && c->y != c->y_axevo) state.SkipWithError("the AdaPT-style kernel's output differs from axevo's");
+  if (impl == "relu" && c->y != c->y_relu)
+    state.SkipWithError("axevo's output on non-negative activations differs from the AdaPT-style kernel's");
   state.counters["GMAC/s"] = benchmark::Counter(c->macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
@@ -314,31 +327,42 @@ void print_summary(const Collect& c) {
     auto it = c.seconds.find(name);
     return it == c.seconds.end() ? NAN : it->second;
   };
-  std::cout << "\nkernels: GMAC/s (multiply-accumulates per second) and ratios; targets at 2 threads: axevo/adapt >= 10,"
-               " axevo/eigen >= 0.3\n";
+  std::cout << "\nkernels: GMAC/s (multiply-accumulates per second) and ratios; axevo: random signed activations,"
+               " relu: non-negative ones (after a ReLU);\ntargets at 2 threads: axevo/adapt >= 10, axevo/eigen >= 0.3\n";
   std::cout << std::left << std::setw(60) << "shape" << std::right << std::setw(4) << "thr" << std::setw(9) << "axevo"
-            << std::setw(9) << "adapt" << std::setw(9) << "eigen" << std::setw(9) << "int8" << std::setw(10) << "/adapt"
-            << std::setw(10) << "/eigen" << std::setw(10) << "/int8" << "\n";
-  double worst_adapt = INFINITY, worst_eigen = INFINITY;
-  std::string worst_adapt_at, worst_eigen_at;
+            << std::setw(9) << "relu" << std::setw(9) << "adapt" << std::setw(9) << "eigen" << std::setw(9) << "int8"
+            << std::setw(10) << "/adapt" << std::setw(10) << "relu/adapt" << std::setw(10) << "/eigen" << std::setw(11)
+            << "relu/eigen" << std::setw(10) << "/int8" << "\n";
+  struct Worst {
+    double v = INFINITY;
+    std::string at;
+    void see(double r, const std::string& id) {
+      if (std::isfinite(r) && r < v) v = r, at = id;
+    }
+  } adapt_w, adapt_relu_w, eigen_w, eigen_relu_w;
   for (const auto& cs : cases())
     for (int t : kThreadCounts) {
-      double g[4];
-      for (int i = 0; i < 4; ++i) g[i] = cs->macs * 1e-9 / time(name_of(cs->id, kImpls[i], t));
+      double g[5];  // axevo, relu, adapt, eigen, int8
+      for (int i = 0; i < 5; ++i) g[i] = cs->macs * 1e-9 / time(name_of(cs->id, kImpls[i], t));
       if (!std::isfinite(g[0])) continue;
       std::cout << std::left << std::setw(60) << cs->label << std::right << std::setw(4) << t;
       for (double v : g) std::cout << std::setw(9) << fixed(v, 2);
-      for (int i = 1; i < 4; ++i) std::cout << std::setw(9) << fixed(g[0] / g[i], 2) << "x";
-      std::cout << "\n";
-      if (t == 2 && std::isfinite(g[1]) && g[0] / g[1] < worst_adapt) worst_adapt = g[0] / g[1], worst_adapt_at = cs->id;
-      if (t == 2 && std::isfinite(g[2]) && g[0] / g[2] < worst_eigen) worst_eigen = g[0] / g[2], worst_eigen_at = cs->id;
+      std::cout << std::setw(9) << fixed(g[0] / g[2], 2) << "x" << std::setw(9) << fixed(g[1] / g[2], 2) << "x" << std::setw(9)
+                << fixed(g[0] / g[3], 2) << "x" << std::setw(10) << fixed(g[1] / g[3], 2) << "x" << std::setw(9)
+                << fixed(g[0] / g[4], 2) << "x\n";
+      if (t != 2) continue;
+      adapt_w.see(g[0] / g[2], cs->id), adapt_relu_w.see(g[1] / g[2], cs->id);
+      eigen_w.see(g[0] / g[3], cs->id), eigen_relu_w.see(g[1] / g[3], cs->id);
     }
-  if (std::isfinite(worst_adapt))
-    std::cout << "lowest axevo/adapt at 2 threads: " << fixed(worst_adapt, 2) << "x (" << worst_adapt_at << "), target 10x: "
-              << (worst_adapt >= 10 ? "met" : "NOT met") << "\n";
-  if (std::isfinite(worst_eigen))
-    std::cout << "lowest axevo/eigen at 2 threads: " << fixed(worst_eigen, 2) << "x (" << worst_eigen_at << "), target 0.3x: "
-              << (worst_eigen >= 0.3 ? "met" : "NOT met") << "\n";
+  auto verdict = [](const char* what, const Worst& w, double target) {
+    if (std::isfinite(w.v))
+      std::cout << "lowest " << what << " at 2 threads: " << fixed(w.v, 2) << "x (" << w.at << "), target " << target
+                << "x: " << (w.v >= target ? "met" : "NOT met") << "\n";
+  };
+  verdict("axevo/adapt (signed activations)", adapt_w, 10);
+  verdict("axevo/adapt (non-negative activations)", adapt_relu_w, 10);
+  verdict("axevo/eigen (signed activations)", eigen_w, 0.3);
+  verdict("axevo/eigen (non-negative activations)", eigen_relu_w, 0.3);
 
   bool header = false;
   for (const char* tag : {"lenet5", "resnet8"})
