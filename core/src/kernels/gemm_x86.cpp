@@ -122,9 +122,9 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) inline void vb
     int32_t* out) {
   static_assert(kVbmiMR == 1 && kVbmiNR == 128, "kernel written for a 1 x 128 tile");
   constexpr int V = kVbmiNR / 64;
-  __m512i acc[V][4];
-  for (int v = 0; v < V; ++v)
-    for (int q = 0; q < 4; ++q) acc[v][q] = _mm512_setzero_si512();
+  // Accumulators as named variables, not an array: with an array GCC 12 copied every one
+  // into a temporary and back around each (destructive) vpdpwssd, 16 extra moves per k.
+  __m512i a00 = _mm512_setzero_si512(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
   const __m512i even = _mm512_set1_epi32(1), odd = _mm512_set1_epi32(1 << 16);
   for (int t = 0; t < nk; ++t) {
     const std::ptrdiff_t k = klist[t];
@@ -136,21 +136,28 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) inline void vb
       L2 = _mm512_loadu_si512(row + 128), L3 = _mm512_loadu_si512(row + 192);
       H2 = _mm512_loadu_si512(row + 384), H3 = _mm512_loadu_si512(row + 448);
     }
-    for (int v = 0; v < V; ++v) {
-      const __m512i idx = _mm512_loadu_si512(b + k * ldb + 64 * v);
-      __m512i lo = _mm512_permutex2var_epi8(L0, idx, L1), hi = _mm512_permutex2var_epi8(H0, idx, H1);
-      if (!kLow) {
-        const __mmask64 high = _mm512_movepi8_mask(idx);  // index bit 7: entries 128-255
-        lo = _mm512_mask_blend_epi8(high, lo, _mm512_permutex2var_epi8(L2, idx, L3));
-        hi = _mm512_mask_blend_epi8(high, hi, _mm512_permutex2var_epi8(H2, idx, H3));
-      }
-      const __m512i w0 = _mm512_unpacklo_epi8(lo, hi), w1 = _mm512_unpackhi_epi8(lo, hi);
-      acc[v][0] = _mm512_dpwssd_epi32(acc[v][0], w0, even);
-      acc[v][1] = _mm512_dpwssd_epi32(acc[v][1], w0, odd);
-      acc[v][2] = _mm512_dpwssd_epi32(acc[v][2], w1, even);
-      acc[v][3] = _mm512_dpwssd_epi32(acc[v][3], w1, odd);
-    }
+    // 64 lanes: look up both planes, interleave into int16 products, widen-add into int32.
+    // (A macro: a lambda would not inherit the function's target attributes.)
+#define AXEVO_VBMI_LANES64(lane_bytes, c0, c1, c2, c3)                                          \
+  do {                                                                                          \
+    const __m512i idx = _mm512_loadu_si512(lane_bytes);                                         \
+    __m512i lo = _mm512_permutex2var_epi8(L0, idx, L1), hi = _mm512_permutex2var_epi8(H0, idx, H1); \
+    if (!kLow) {                                                                                \
+      const __mmask64 high = _mm512_movepi8_mask(idx); /* index bit 7: entries 128-255 */       \
+      lo = _mm512_mask_blend_epi8(high, lo, _mm512_permutex2var_epi8(L2, idx, L3));             \
+      hi = _mm512_mask_blend_epi8(high, hi, _mm512_permutex2var_epi8(H2, idx, H3));             \
+    }                                                                                           \
+    const __m512i w0 = _mm512_unpacklo_epi8(lo, hi), w1 = _mm512_unpackhi_epi8(lo, hi);         \
+    c0 = _mm512_dpwssd_epi32(c0, w0, even);                                                     \
+    c1 = _mm512_dpwssd_epi32(c1, w0, odd);                                                      \
+    c2 = _mm512_dpwssd_epi32(c2, w1, even);                                                     \
+    c3 = _mm512_dpwssd_epi32(c3, w1, odd);                                                      \
+  } while (0)
+    AXEVO_VBMI_LANES64(b + k * ldb, a00, a01, a02, a03);
+    AXEVO_VBMI_LANES64(b + k * ldb + 64, a10, a11, a12, a13);
+#undef AXEVO_VBMI_LANES64
   }
+  const __m512i acc[V][4] = {{a00, a01, a02, a03}, {a10, a11, a12, a13}};
   for (int v = 0; v < V; ++v) {
     // acc[q] dword 4l + d holds lane 16l + 8 * (q >> 1) + 2d + (q & 1) of this 64-lane group:
     // 32-bit unpacks give 128-bit block l of u[m] = lanes 16l + 4m .. 16l + 4m + 3, and a 4 x 4
