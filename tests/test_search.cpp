@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <random>
 #include <set>
 
 #include "axevo/error.hpp"
@@ -58,6 +59,35 @@ class SyntheticWorker : public QualityWorker {
     }
     q.top1 = static_cast<std::size_t>(std::max(0L, 9500 - lost));
     q.top5 = q.top1;
+    return q;
+  }
+
+ private:
+  std::atomic<int>* calls_;
+};
+
+// The same kind of quality as three parts (image batches) that the Evaluator may run part by
+// part; each part's counts and error depend on the part.
+class PartedWorker : public QualityWorker {
+ public:
+  explicit PartedWorker(std::atomic<int>* calls) : calls_(calls) {}
+  Quality evaluate(const Assignment& a) override {
+    Quality q;
+    for (std::size_t p = 0; p < parts(); ++p) q.add(evaluate_part(a, p));
+    return q;
+  }
+  std::size_t parts() const override { return 3; }
+  Quality evaluate_part(const Assignment& a, std::size_t part) override {
+    ++*calls_;
+    Quality q;
+    q.images = 1000;
+    long lost = 0;
+    for (std::size_t l = 0; l < a.size(); ++l)
+      if (a[l]) lost += static_cast<long>((l + 1) * (part + 1) * (a[l]->name[1] - '0'));
+    q.top1 = static_cast<std::size_t>(std::max(0L, 950 - lost));
+    q.top5 = q.top1;
+    q.squared_error = 0.1 * static_cast<double>(lost) + 0.01 * static_cast<double>(part);
+    q.outputs = 10000;
     return q;
   }
 
@@ -304,6 +334,46 @@ TEST_CASE("search: hypervolume of a known front", "[search]") {
   Evaluation out;
   out.objectives = {2.0, 0.0};  // outside the reference box: ignored
   CHECK(hypervolume({&a, &b, &out}, {1.0, 1.0}) == Approx(0.75));
+}
+
+TEST_CASE("search: a worker with parts is run part by part with the results of whole evaluations, at any thread count", "[search]") {
+  Fixture f(4, 5);
+  SearchSpace s(f.layers);
+  std::mt19937 rng(3);
+  std::vector<Genome> genomes;
+  for (int i = 0; i < 23; ++i) {
+    Genome g(s.genes());
+    for (std::size_t k = 0; k < g.size(); ++k) g[k] = std::uniform_int_distribution<int>(0, s.options(k) - 1)(rng);
+    genomes.push_back(g);
+  }
+  genomes.push_back(genomes[4]);  // a repeat: answered from memory
+  std::atomic<int> reference_calls{0};
+  PartedWorker reference(&reference_calls);
+  for (unsigned threads : {1u, 2u, 3u}) {
+    std::atomic<int> calls{0};
+    Evaluator ev(s, accuracy_energy(), f.hw, [&calls]() -> std::unique_ptr<QualityWorker> { return std::make_unique<PartedWorker>(&calls); },
+                 threads);
+    std::size_t progress_calls = 0, last = 0;
+    bool monotonic = true;
+    ev.on_progress = [&](std::size_t done, std::size_t) { ++progress_calls, monotonic &= done >= last, last = done; };
+    const auto r = ev.evaluate(genomes);
+    INFO(threads << " threads");
+    REQUIRE(r.size() == genomes.size());
+    const std::set<Genome> distinct(genomes.begin(), genomes.end());
+    CHECK(calls.load() == static_cast<int>(3 * distinct.size()));  // every part of every new genome once
+    CHECK(monotonic);
+    CHECK(progress_calls > 0);
+    for (std::size_t i = 0; i < genomes.size(); ++i) {
+      CHECK(r[i]->genome == genomes[i]);
+      const Quality q = reference.evaluate(s.decode(genomes[i]));
+      CHECK(r[i]->quality.images == q.images);
+      CHECK(r[i]->quality.top1 == q.top1);
+      CHECK(r[i]->quality.squared_error == q.squared_error);
+      CHECK(r[i]->quality.outputs == q.outputs);
+    }
+    for (std::size_t k = 0; k < ev.all().size(); ++k) CHECK(ev.all()[k].id == k);  // ids in request order
+    CHECK(ev.all()[0].genome == genomes[0]);
+  }
 }
 
 TEST_CASE("search: the greedy walk follows the sensitivity and lowers energy at every step", "[search]") {

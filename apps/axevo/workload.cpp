@@ -198,15 +198,23 @@ EmulatorWorker::EmulatorWorker(const Workload& w, const ImageSet& images, const 
     : images_(images), order_(layer_order), emu_(w.graph(), w.calibration(), w.config().quant), classify_(w.classifies()), cache_(cache) {}
 
 search::Quality EmulatorWorker::evaluate(const search::Assignment& a) {
-  for (std::size_t l = 0; l < order_.size(); ++l) emu_.assign(order_[l], a[l]);
   search::Quality q;
   q.range = images_.reference_range;
-  std::size_t first = 0;
-  for (std::size_t b = 0; b < images_.batches.size(); ++b) {
-    const Tensor out = cache_ ? cache_->run(emu_, b, images_.batches[b])[0] : emu_.run(images_.batches[b])[0];
-    score_batch(out, images_.labels.data() + first, classify_ ? nullptr : &images_.reference.at(b), q);
-    first += static_cast<std::size_t>(images_.batches[b].shape[0]);
+  for (std::size_t b = 0; b < images_.batches.size(); ++b) q.add(evaluate_part(a, b));
+  return q;
+}
+
+search::Quality EmulatorWorker::evaluate_part(const search::Assignment& a, std::size_t b) {
+  for (std::size_t l = 0; l < order_.size(); ++l)
+    if (emu_.assigned(order_[l]) != a[l]) emu_.assign(order_[l], a[l]);
+  if (batch_first_.empty()) {  // index of each batch's first label
+    std::size_t first = 0;
+    for (const Tensor& t : images_.batches) batch_first_.push_back(first), first += static_cast<std::size_t>(t.shape[0]);
   }
+  search::Quality q;
+  q.range = images_.reference_range;
+  const Tensor out = cache_ ? cache_->run(emu_, b, images_.batches.at(b))[0] : emu_.run(images_.batches.at(b))[0];
+  score_batch(out, images_.labels.data() + batch_first_[b], classify_ ? nullptr : &images_.reference.at(b), q);
   return q;
 }
 

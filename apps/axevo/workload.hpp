@@ -74,7 +74,10 @@ class EmulatorWorker : public search::QualityWorker {
   // With a cache, runs resume from activations shared with earlier assignments (same results).
   EmulatorWorker(const Workload& w, const ImageSet& images, const std::vector<std::string>& layer_order,
                  ActivationCache* cache = nullptr);
+  // The batches, one after the other (the parts below, merged in order).
   search::Quality evaluate(const search::Assignment& a) override;
+  std::size_t parts() const override { return images_.batches.size(); }
+  search::Quality evaluate_part(const search::Assignment& a, std::size_t batch) override;
 
  private:
   const ImageSet& images_;
@@ -82,6 +85,7 @@ class EmulatorWorker : public search::QualityWorker {
   Emulator emu_;
   bool classify_;
   ActivationCache* cache_;
+  std::vector<std::size_t> batch_first_;
 };
 
 }  // namespace axevo::cli

@@ -197,10 +197,27 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
     // Evaluated in lexicographic order of the genomes (genes are in layer order), so that
     // assignments sharing a prefix run one after the other and the activation cache can
     // resume each from the previous one's states; results and ids stay in request order.
+    // Each worker walks its own contiguous range of that order (neighbours run in one thread,
+    // one after the other, not side by side); one that runs out takes the last genome of the
+    // range with the most left.
     std::vector<std::size_t> order(todo.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return todo[a] < todo[b]; });
-    std::atomic<std::size_t> next{0}, done{0};
+    std::vector<std::pair<std::size_t, std::size_t>> ranges(n);  // [begin, end) of `order` per worker
+    for (unsigned t = 0; t < n; ++t) ranges[t] = {todo.size() * t / n, todo.size() * (t + 1) / n};
+    std::mutex ranges_mutex;
+    bool stop_all = false;
+    auto take = [&](unsigned slot) -> std::ptrdiff_t {  // the next position in `order`, or -1
+      std::lock_guard<std::mutex> lock(ranges_mutex);
+      if (stop_all) return -1;
+      auto& own = ranges[slot];
+      if (own.first < own.second) return static_cast<std::ptrdiff_t>(own.first++);
+      auto most = std::max_element(ranges.begin(), ranges.end(),
+                                   [](const auto& a, const auto& b) { return a.second - a.first < b.second - b.first; });
+      if (most->first >= most->second) return -1;
+      return static_cast<std::ptrdiff_t>(--most->second);
+    };
+    std::atomic<std::size_t> done{0};
     std::atomic<unsigned> running{n};
     std::exception_ptr error;
     std::mutex error_mutex;
@@ -212,25 +229,71 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
       ok[i] = 1;
       done.fetch_add(1);
     };
+    // Several genomes for a worker whose evaluation splits into parts (image batches): run
+    // part by part instead, each part's genomes in the order above by one thread, so that
+    // consecutive genomes resume from each other's states of that part (the activation cache
+    // then needs one part's states of one genome, not a whole evaluation's).  The quality is
+    // the parts' merged in part order, as QualityWorker::evaluate defines it; progress counts
+    // genomes' worth of finished parts.
+    const std::size_t parts = workers_[0]->parts();
+    const bool by_part = parts > 1 && todo.size() > 1;
+    std::vector<Quality> part_quality(by_part ? todo.size() * parts : 0);
+    std::vector<double> part_seconds(part_quality.size(), 0.0);
+    std::vector<char> part_ok(part_quality.size(), 0);
+    std::atomic<std::size_t> next_part{0}, parts_done{0};
+    auto work_parts = [&](unsigned slot, bool report_each) {
+      omp_set_num_threads(1);
+      for (;;) {
+        const std::size_t p = next_part.fetch_add(1);
+        if (p >= parts) break;
+        try {
+          for (std::size_t at = 0; at < order.size(); ++at) {
+            const std::size_t i = order[at];
+            {
+              std::lock_guard<std::mutex> lock(ranges_mutex);
+              if (stop_all) break;
+            }
+            if (stop_ && stop_->load()) throw Interrupted();
+            const auto t0 = std::chrono::steady_clock::now();
+            part_quality[i * parts + p] = workers_[slot]->evaluate_part(space_.decode(todo[i]), p);
+            part_seconds[i * parts + p] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            part_ok[i * parts + p] = 1;
+            const std::size_t d = (parts_done.fetch_add(1) + 1) / parts;
+            for (std::size_t cur = done.load(); cur < d && !done.compare_exchange_weak(cur, d);) {
+            }
+            if (report_each && on_progress) on_progress(done.load(), todo.size());
+          }
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(error_mutex);
+          if (!error) error = std::current_exception();
+          std::lock_guard<std::mutex> stop_lock(ranges_mutex);
+          stop_all = true;
+          break;
+        }
+      }
+      running.fetch_sub(1);
+    };
     // One worker's loop; `report_each` when it runs in the caller's thread (progress after every evaluation).
-    auto work = [&](unsigned slot, bool report_each) {
+    auto work_genomes = [&](unsigned slot, bool report_each) {
       omp_set_num_threads(1);  // the parallelism is across genomes
       for (;;) {
-        const std::size_t at = next.fetch_add(1);
-        if (at >= todo.size()) break;
-        const std::size_t i = order[at];
+        const std::ptrdiff_t at = take(slot);
+        if (at < 0) break;
+        const std::size_t i = order[static_cast<std::size_t>(at)];
         try {
           evaluate_one(slot, i);
         } catch (...) {
           std::lock_guard<std::mutex> lock(error_mutex);
           if (!error) error = std::current_exception();
-          next.store(todo.size());
+          std::lock_guard<std::mutex> stop_lock(ranges_mutex);
+          stop_all = true;
           break;
         }
         if (report_each && on_progress) on_progress(done.load(), todo.size());
       }
       running.fetch_sub(1);
     };
+    auto work = [&](unsigned slot, bool report_each) { by_part ? work_parts(slot, report_each) : work_genomes(slot, report_each); };
     if (n == 1) {  // the caller's own thread, OpenMP kept to one thread as well
       const int saved = omp_get_max_threads();
       work(0, true);
@@ -247,6 +310,19 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
       for (auto& th : pool) th.join();
       if (on_progress && done.load() != reported) on_progress(done.load(), todo.size());
     }
+    if (by_part)  // genomes whose parts all finished
+      for (std::size_t i = 0; i < todo.size(); ++i) {
+        if (!std::all_of(part_ok.begin() + static_cast<std::ptrdiff_t>(i * parts),
+                         part_ok.begin() + static_cast<std::ptrdiff_t>((i + 1) * parts), [](char c) { return c != 0; }))
+          continue;
+        fresh[i].quality = part_quality[i * parts];
+        fresh[i].seconds = part_seconds[i * parts];
+        for (std::size_t p = 1; p < parts; ++p) {
+          fresh[i].quality.add(part_quality[i * parts + p]);
+          fresh[i].seconds += part_seconds[i * parts + p];
+        }
+        ok[i] = 1;
+      }
     // Keep what finished before an interruption or error: a checkpoint holds it.
     for (std::size_t i = 0; i < fresh.size(); ++i) {
       if (!ok[i]) continue;

@@ -86,6 +86,10 @@ struct Quality {
   double top5_accuracy() const { return images ? static_cast<double>(top5) / static_cast<double>(images) : 0; }
   double mse() const { return outputs ? squared_error / static_cast<double>(outputs) : 0; }
   double psnr() const;  // dB; +inf when mse is 0
+  // Adds the counts and sums of another part of the same image set (range unchanged).
+  void add(const Quality& o) {
+    images += o.images, top1 += o.top1, top5 += o.top5, squared_error += o.squared_error, outputs += o.outputs;
+  }
 };
 
 // Runs the network with one assignment over a fixed image set.  One per thread.
@@ -93,6 +97,14 @@ class QualityWorker {
  public:
   virtual ~QualityWorker() = default;
   virtual Quality evaluate(const Assignment& a) = 0;
+  // Optional: a worker whose evaluation consists of parts (image batches) says how many
+  // (0 or 1: not split) and evaluates one; evaluate(a) must equal the parts' qualities merged
+  // with Quality::add in part order.  The Evaluator then runs many genomes part by part.
+  virtual std::size_t parts() const { return 0; }
+  virtual Quality evaluate_part(const Assignment& a, std::size_t part) {
+    (void)part;
+    return evaluate(a);
+  }
 };
 using WorkerFactory = std::function<std::unique_ptr<QualityWorker>()>;
 
