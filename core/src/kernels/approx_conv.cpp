@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <vector>
 
 #include "axevo/error.hpp"
@@ -73,6 +74,53 @@ void ConvTranspose2dParams::validate() const {
 }
 
 // ---------------------------------------------------------------------------------------
+// PaddedIm2col
+
+PaddedIm2col::PaddedIm2col(const Im2colGeometry& g) : g_(g) {
+  const std::ptrdiff_t rows = std::max((g.out_h - 1) * g.stride_h + (g.kernel_h - 1) * g.dilation_h + 1, g.pad_top + g.in_h);
+  const std::ptrdiff_t cols = std::max((g.out_w - 1) * g.stride_w + (g.kernel_w - 1) * g.dilation_w + 1, g.pad_left + g.in_w);
+  phase_w_ = (cols + g.stride_w - 1) / g.stride_w;
+  pitch_ = phase_w_ * g.stride_w;
+  plane_ = rows * pitch_;
+  buf_.assign(static_cast<std::size_t>(g.channels * plane_ + kSlack), 0);  // block copies read past the end
+}
+
+void PaddedIm2col::load(const int8_t* x) {
+  const std::ptrdiff_t H = g_.in_h, W = g_.in_w, s = g_.stride_w, pl = g_.pad_left, pitch = pitch_, plane = plane_;
+  for (std::ptrdiff_t c = 0; c < g_.channels; ++c)
+    for (std::ptrdiff_t ih = 0; ih < H; ++ih, x += W) {
+      int8_t* row = buf_.data() + c * plane + (ih + g_.pad_top) * pitch;
+      if (s == 1) {
+        std::copy(x, x + W, row + pl);
+        continue;
+      }
+      // Padded column pc = iw + pad_left goes to phase pc % s, index pc / s (counted, not divided).
+      std::ptrdiff_t q = pl % s, j = pl / s;
+      for (std::ptrdiff_t iw = 0; iw < W; ++iw) {
+        row[q * phase_w_ + j] = x[iw];
+        if (++q == s) q = 0, ++j;
+      }
+    }
+}
+
+void PaddedIm2col::im2col(int8_t* col, std::ptrdiff_t ld) const {
+  const std::ptrdiff_t Ho = g_.out_h, Wo = g_.out_w, sh = g_.stride_h, dh = g_.dilation_h, sw = g_.stride_w,
+                       dw = g_.dilation_w, KH = g_.kernel_h, KW = g_.kernel_w, pitch = pitch_, plane = plane_,
+                       phase_w = phase_w_;
+  int8_t* dst = col;
+  for (std::ptrdiff_t c = 0; c < g_.channels; ++c)
+    for (std::ptrdiff_t kh = 0; kh < KH; ++kh)
+      for (std::ptrdiff_t kw = 0; kw < KW; ++kw, dst += ld) {
+        const int8_t* src = buf_.data() + c * plane + kh * dh * pitch + ((kw * dw) % sw) * phase_w + (kw * dw) / sw;
+        int8_t* d = dst;
+        if (Wo <= kSlack)
+          for (std::ptrdiff_t oh = 0; oh < Ho; ++oh, d += Wo) std::memcpy(d, src + oh * sh * pitch, kSlack);
+        else
+          for (std::ptrdiff_t oh = 0; oh < Ho; ++oh, d += Wo) std::memcpy(d, src + oh * sh * pitch, static_cast<std::size_t>(Wo));
+      }
+}
+
+// ---------------------------------------------------------------------------------------
 // Conv2d
 
 void approx_conv2d_reference(const Table& table, OperandOrder order, const Conv2dParams& p, const int8_t* input,
@@ -119,33 +167,18 @@ void approx_conv2d(const PreparedTable& table, const Conv2dParams& p, const int8
     const int c = task / p.groups, g = task % p.groups;
     const int b0 = c * per, nb = std::min(per, p.batch - b0);
     const std::ptrdiff_t L = nb * P;
-    // im2col: col[(ci*kh + ky)*kw + kx][i*P + oy*Wo + ox] for image b0 + i, zero where the
-    // kernel covers padding; runs of the input row copied at once.
-    std::vector<int8_t> col(static_cast<std::size_t>(K) * L);
+    // im2col: col[(ci*kh + ky)*kw + kx][i*P + oy*Wo + ox] for image b0 + i (rows ld apart),
+    // zero where the kernel covers padding.
+    Im2colGeometry geo;
+    geo.channels = cin_g, geo.in_h = p.in_h, geo.in_w = p.in_w, geo.out_h = Ho, geo.out_w = Wo;
+    geo.kernel_h = p.kernel_h, geo.kernel_w = p.kernel_w, geo.stride_h = p.stride_h, geo.stride_w = p.stride_w;
+    geo.dilation_h = p.dilation_h, geo.dilation_w = p.dilation_w, geo.pad_top = p.pad_h, geo.pad_left = p.pad_w;
+    PaddedIm2col padded(geo);
+    const std::ptrdiff_t ld = im2col_pitch(L);
+    std::vector<int8_t> col(static_cast<std::size_t>(K) * ld);
     for (int i = 0; i < nb; ++i) {
-      const int8_t* in_g = input + (static_cast<std::size_t>(b0 + i) * p.in_channels + static_cast<std::size_t>(g) * cin_g) * plane;
-      for (int ci = 0; ci < cin_g; ++ci)
-        for (int ky = 0; ky < p.kernel_h; ++ky)
-          for (int kx = 0; kx < p.kernel_w; ++kx) {
-            int8_t* dst = col.data() + static_cast<std::size_t>((ci * p.kernel_h + ky) * p.kernel_w + kx) * L + i * P;
-            const int8_t* src = in_g + ci * plane;
-            const int off = kx * p.dilation_w - p.pad_w;
-            const auto [lo, hi] = inside_columns(off, p.stride_w, p.in_w, Wo);
-            for (int oy = 0; oy < Ho; ++oy) {
-              const int iy = oy * p.stride_h - p.pad_h + ky * p.dilation_h;
-              int8_t* d = dst + static_cast<std::ptrdiff_t>(oy) * Wo;
-              if (iy < 0 || iy >= p.in_h) {
-                std::fill(d, d + Wo, int8_t{0});
-                continue;
-              }
-              const int8_t* row = src + static_cast<std::size_t>(iy) * p.in_w + off;
-              std::fill(d, d + lo, int8_t{0});
-              if (p.stride_w == 1) std::copy(row + lo, row + hi, d + lo);
-              else
-                for (std::ptrdiff_t ox = lo; ox < hi; ++ox) d[ox] = row[ox * p.stride_w];
-              std::fill(d + hi, d + Wo, int8_t{0});
-            }
-          }
+      padded.load(input + (static_cast<std::size_t>(b0 + i) * p.in_channels + static_cast<std::size_t>(g) * cin_g) * plane);
+      padded.im2col(col.data() + i * P, ld);
     }
     // Y[co][lane] = sum_k M(col[k][lane], W_g[co][k]): weights are the row operand; with one
     // image the GEMM writes the output directly, else a scratch block copied per image.
@@ -154,7 +187,7 @@ void approx_conv2d(const PreparedTable& table, const Conv2dParams& p, const int8
     StridedGemm gm;
     gm.M = cout_g, gm.N = static_cast<int>(L), gm.K = K;
     gm.L = weight + static_cast<std::size_t>(g) * cout_g * K, gm.l_m = K, gm.l_k = 1;
-    gm.R = col.data(), gm.r_n = 1, gm.r_k = L;
+    gm.R = col.data(), gm.r_n = 1, gm.r_k = ld;
     gm.Y = nb > 1 ? scratch.data() : out_g, gm.y_m = nb > 1 ? L : P, gm.y_n = 1;
     gm.left_is_activation = false;
     approx_gemm_strided(table, gm, path, inner_parallel);

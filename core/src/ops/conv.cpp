@@ -50,28 +50,30 @@ class ConvOp : public Op {
       // output pixels still fill the kernel's vector lanes; chunks in parallel.
       const int64_t per = kernels::conv_images_per_gemm(N, P);
       const int64_t chunks = (N + per - 1) / per;
-      // 1-D and 2-D windows (non-negative pads): each image is quantized into a zero-bordered
-      // copy split by stride phases, where every kernel tap's row of output pixels is one
-      // contiguous run (PaddedPhases); other windows take the general im2col.
-      const bool phases = g.k[0] == 1 && g.in[0] == 1 && g.out[0] == 1 && g.pb[1] >= 0 && g.pb[2] >= 0;
-      // col rows are `ld` apart: L bytes and a slack that short fixed-size row copies may spill into.
-      const int64_t ld = L_pitch(per * P);
+      // 1-D and 2-D windows (non-negative pads) take kernels::PaddedIm2col (a zero-bordered,
+      // stride-phase copy where every tap's output row is one contiguous run), others the
+      // general im2col.  col rows are `ld` apart (slack for the short rows' block copies).
+      const bool padded = g.k[0] == 1 && g.in[0] == 1 && g.out[0] == 1 && g.pb[1] >= 0 && g.pb[2] >= 0;
+      kernels::Im2colGeometry geo;
+      geo.channels = Cg, geo.in_h = g.in[1], geo.in_w = g.in[2], geo.out_h = g.out[1], geo.out_w = g.out[2];
+      geo.kernel_h = g.k[1], geo.kernel_w = g.k[2], geo.stride_h = g.s[1], geo.stride_w = g.s[2];
+      geo.dilation_h = g.d[1], geo.dilation_w = g.d[2], geo.pad_top = g.pb[1], geo.pad_left = g.pb[2];
+      const int64_t ld = kernels::im2col_pitch(per * P);
       parallel_for(chunks, [&](int64_t c) {
         const int64_t n0 = c * per, nb = std::min(per, N - n0), L = nb * P;
-        // Scratch written in full before it is read: left uninitialized (PaddedPhases zeroes its borders).
-        const std::unique_ptr<int8_t[]> colq(new int8_t[static_cast<std::size_t>(ld * Kc)]);
-        std::unique_ptr<int8_t[]> xq;
-        std::unique_ptr<PaddedPhases> pp;
-        if (phases) pp = std::make_unique<PaddedPhases>(g, Cg);
-        else xq.reset(new int8_t[static_cast<std::size_t>(Cg * In)]);
+        // Scratch written in full before it is read: left uninitialized.
+        const std::unique_ptr<int8_t[]> xq(new int8_t[static_cast<std::size_t>(Cg * In)]),
+            colq(new int8_t[static_cast<std::size_t>(ld * Kc)]);
+        std::unique_ptr<kernels::PaddedIm2col> pp;
+        if (padded) pp = std::make_unique<kernels::PaddedIm2col>(geo);
         for (int64_t gi = 0; gi < G; ++gi) {
           for (int64_t i = 0; i < nb; ++i) {
-            const float* xi = x.f() + ((n0 + i) * C + gi * Cg) * In;
-            if (phases) {
-              pp->load(xi, *qk);
+            // One quantize call per image (it vectorizes over long arrays).
+            qk->quantize(x.f() + ((n0 + i) * C + gi * Cg) * In, static_cast<std::size_t>(Cg * In), xq.get());
+            if (padded) {
+              pp->load(xq.get());
               pp->im2col(colq.get() + i * P, ld);
             } else {
-              qk->quantize(xi, static_cast<std::size_t>(Cg * In), xq.get());
               im2col_k_major(g, xq.get(), Cg, colq.get() + i * P, ld);
             }
           }
@@ -105,73 +107,6 @@ class ConvOp : public Op {
     }
     out[0] = std::move(y);
   }
-
-  static constexpr int64_t kCopy = 32;  // rows of at most this many pixels are copied as a fixed-size block
-  static int64_t L_pitch(int64_t L) { return (L + kCopy + 63) / 64 * 64; }
-
-  // One image's channels (of a 1-D or 2-D window), quantized into a zero-bordered copy: padded
-  // row r (input row r - pb) of channel c holds its padded columns split by the stride s into
-  // s phases, phase q holding columns q, q + s, q + 2s, ...  Output row oh of kernel tap
-  // (kh, kw) then reads padded row oh*s_h + kh*d_h, phase (kw*d_w) % s_w, from index
-  // (kw*d_w) / s_w on: one contiguous run of out_w bytes.  Borders are zeroed once and never
-  // written, so the copy is reused image after image.
-  class PaddedPhases {
-   public:
-    PaddedPhases(const Window3& g, int64_t C) : g_(g), C_(C) {
-      const int64_t rows = std::max((g.out[1] - 1) * g.s[1] + (g.k[1] - 1) * g.d[1] + 1, g.pb[1] + g.in[1]);
-      const int64_t cols = std::max((g.out[2] - 1) * g.s[2] + (g.k[2] - 1) * g.d[2] + 1, g.pb[2] + g.in[2]);
-      phase_w_ = (cols + g.s[2] - 1) / g.s[2];
-      pitch_ = phase_w_ * g.s[2];
-      plane_ = rows * pitch_;
-      const std::size_t bytes = static_cast<std::size_t>(C * plane_ + kCopy);  // fixed-size copies read past the end
-      buf_.reset(new int8_t[bytes]);
-      std::memset(buf_.get(), 0, bytes);
-      xq_.reset(new int8_t[static_cast<std::size_t>(C * g.in[1] * g.in[2])]);
-    }
-    // Quantizes x [C][in_h][in_w] (in one call: quantize vectorizes over long arrays) and
-    // copies it into the interior.
-    void load(const float* x, const QuantizedKernel& qk) {
-      const int64_t H = g_.in[1], W = g_.in[2], s = g_.s[2], pb = g_.pb[2], pitch = pitch_, plane = plane_;
-      qk.quantize(x, static_cast<std::size_t>(C_ * H * W), xq_.get());
-      const int8_t* src = xq_.get();
-      for (int64_t c = 0; c < C_; ++c)
-        for (int64_t ih = 0; ih < H; ++ih, src += W) {
-          int8_t* row = buf_.get() + c * plane + (ih + g_.pb[1]) * pitch;
-          if (s == 1) {
-            std::memcpy(row + pb, src, static_cast<std::size_t>(W));
-            continue;
-          }
-          // Padded column pc = iw + pb goes to phase pc % s, index pc / s (counted, not divided).
-          int64_t q = pb % s, j = pb / s;
-          for (int64_t iw = 0; iw < W; ++iw) {
-            row[q * phase_w_ + j] = src[iw];
-            if (++q == s) q = 0, ++j;
-          }
-        }
-    }
-    // col[c, kh, kw][oh*out_w + ow] for rows `ld` apart (ld >= out_h*out_w + kCopy: a row copy
-    // may write up to kCopy bytes past its end, which the next row or the slack takes).
-    void im2col(int8_t* col, int64_t ld) const {
-      const int64_t Ho = g_.out[1], Wo = g_.out[2], sh = g_.s[1], dh = g_.d[1], sw = g_.s[2], dw = g_.d[2];
-      const int64_t KH = g_.k[1], KW = g_.k[2], pitch = pitch_, plane = plane_, phase_w = phase_w_;
-      int8_t* dst = col;
-      for (int64_t c = 0; c < C_; ++c)
-        for (int64_t kh = 0; kh < KH; ++kh)
-          for (int64_t kw = 0; kw < KW; ++kw, dst += ld) {
-            const int8_t* src = buf_.get() + c * plane + kh * dh * pitch + ((kw * dw) % sw) * phase_w + (kw * dw) / sw;
-            int8_t* d = dst;
-            if (Wo <= kCopy)
-              for (int64_t oh = 0; oh < Ho; ++oh, d += Wo) std::memcpy(d, src + oh * sh * pitch, kCopy);
-            else
-              for (int64_t oh = 0; oh < Ho; ++oh, d += Wo) std::memcpy(d, src + oh * sh * pitch, static_cast<std::size_t>(Wo));
-          }
-    }
-
-   private:
-    Window3 g_;
-    int64_t C_, phase_w_ = 0, pitch_ = 0, plane_ = 0;
-    std::unique_ptr<int8_t[]> buf_, xq_;
-  };
 
   // col[c, kd, kh, kw][p] (one row of output pixels per kernel tap, rows `ld` apart; 0
   // outside): contiguous runs copied at once, the padded ends filled with zeros.

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "axevo/kernels/approx_gemm.hpp"
 
@@ -25,6 +26,36 @@ inline constexpr std::ptrdiff_t kConvChunkPixels = 1024;
 inline std::ptrdiff_t conv_images_per_gemm(std::ptrdiff_t batch, std::ptrdiff_t pixels) {
   return std::max<std::ptrdiff_t>(1, std::min<std::ptrdiff_t>(batch, (kConvChunkPixels + pixels - 1) / pixels));
 }
+
+// int8 im2col of 2-D windows (the emulator's Conv and approx_conv2d): one image's channels
+// are copied into a zero-bordered buffer where padded row r (input row r - pad_top) holds its
+// padded columns split by the column stride s into s phases, phase q holding columns q, q + s,
+// q + 2s, ...  Output row oy of kernel tap (ky, kx) then reads padded row oy*s_h + ky*d_h,
+// phase (kx*d_w) % s_w, from index (kx*d_w) / s_w on: one contiguous run of out_w bytes,
+// copied as a fixed-size block when short.  Borders are zeroed once and never written, so one
+// PaddedIm2col serves image after image.
+struct Im2colGeometry {
+  std::ptrdiff_t channels = 1, in_h = 1, in_w = 1, out_h = 1, out_w = 1, kernel_h = 1, kernel_w = 1;
+  std::ptrdiff_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1, pad_top = 0, pad_left = 0;  // pads >= 0
+};
+class PaddedIm2col {
+ public:
+  // Rows of col must be at least out_h*out_w + kSlack bytes apart (a short row's block copy
+  // writes up to kSlack bytes past its end, which the next row or the slack takes).
+  static constexpr std::ptrdiff_t kSlack = 32;
+  explicit PaddedIm2col(const Im2colGeometry& g);
+  // Copies one image's input [channels][in_h][in_w] into the interior.
+  void load(const int8_t* x);
+  // col[(c*kernel_h + ky)*kernel_w + kx][oy*out_w + ox], rows `ld` apart; 0 where the tap covers padding.
+  void im2col(int8_t* col, std::ptrdiff_t ld) const;
+
+ private:
+  Im2colGeometry g_;
+  std::ptrdiff_t phase_w_ = 0, pitch_ = 0, plane_ = 0;
+  std::vector<int8_t> buf_;
+};
+// A row pitch for col holding L output pixels per row: at least L + kSlack, a multiple of 64.
+inline std::ptrdiff_t im2col_pitch(std::ptrdiff_t L) { return (L + PaddedIm2col::kSlack + 63) / 64 * 64; }
 
 // im2col along a row: the output columns [lo, hi) of one kernel tap whose input column
 // out * stride + off (off = tap * dilation - pad) lies inside [0, in_w); the others read padding.
