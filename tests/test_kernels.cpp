@@ -237,8 +237,8 @@ TEST_CASE("approx_gemm: lane panels of non-negative bytes (post-ReLU activations
     for (OperandOrder order : kOrders) {
       const PreparedTable prepared(*t.table, order);
       INFO("table " << t.name);
-      // {M, N, K, negative byte at}: lanes are W (N >= 128) or X (narrow N: transposed), or X
-      // when both are wide and only X is non-negative (the W row `neg` has a negative byte).
+      // {M, N, K, negative byte at}: lanes are W (N >= 128) or X (narrow N: transposed); the
+      // last two: both wide, X non-negative, W with a negative byte in row `neg` or none.
       for (auto [M, N, K, neg] : std::vector<std::array<int, 4>>{
                {5, 300, 37, -1}, {300, 9, 41, -1}, {7, 600, 19, 590}, {520, 3, 13, 3}, {260, 140, 23, 139}, {200, 300, 17, -1}}) {
         std::vector<int8_t> X(static_cast<std::size_t>(M) * K), W(static_cast<std::size_t>(N) * K);

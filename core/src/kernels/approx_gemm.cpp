@@ -192,21 +192,6 @@ uint8_t transpose_bytes(const uint8_t* src, std::ptrdiff_t ld_src, int nj, int n
   return any;
 }
 
-// Whether element (i, k) of `op` is below 128 as a byte (non-negative int8) for i < n, k < K.
-bool all_below_128(const Operand& op, int n, int K) {
-  uint8_t any = 0;
-  if (op.s_k == 1) {
-    for (int i = 0; i < n; ++i) {
-      const uint8_t* row = reinterpret_cast<const uint8_t*>(op.p + i * op.s_i);
-      for (int k = 0; k < K; ++k) any |= row[k];
-    }
-  } else {
-    for (int i = 0; i < n; ++i)
-      for (int k = 0; k < K; ++k) any |= op.at(i, k);
-  }
-  return any < 128;
-}
-
 }  // namespace
 
 void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, KernelPath path, bool parallel) {
@@ -221,12 +206,10 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   }
 
   // Lanes (the vectorized dimension) go over N unless N is too narrow for a vector tile and
-  // M is wider: then the problem is transposed (rows = R, lanes = L).  When both fill whole
-  // tiles and the kernel has a faster form for lane bytes below 128 (non-negative int8, e.g.
-  // activations after a ReLU), the lanes go to the operand that has them if only L does.
-  bool swap = g.N < NR && g.M > g.N;
-  if (!swap && kernel.fn_low && g.M >= NR && g.N >= NR)
-    swap = all_below_128(Operand{g.L, g.l_m, g.l_k}, g.M, g.K) && !all_below_128(Operand{g.R, g.r_n, g.r_k}, g.N, g.K);
+  // M is wider: then the problem is transposed (rows = R, lanes = L).  (Transposing a wide
+  // problem to give the lanes to non-negative activations was measured slower: the output is
+  // then written with a large stride.)
+  const bool swap = g.N < NR && g.M > g.N;
   const Operand rows = swap ? Operand{g.R, g.r_n, g.r_k} : Operand{g.L, g.l_m, g.l_k};
   const Operand lanes = swap ? Operand{g.L, g.l_m, g.l_k} : Operand{g.R, g.r_n, g.r_k};
   const int n_rows = swap ? g.N : g.M, n_lanes = swap ? g.M : g.N, K = g.K;
@@ -236,8 +219,16 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
                               rows_are_activations ? table.activation_major_planes() : table.weight_major_planes()};
   const uint8_t* zero_row = rows_are_activations ? table.zero_activations() : table.zero_weights();
 
-  const int row_blocks = (n_rows + kRowBlock - 1) / kRowBlock;
   const int lane_blocks = (n_lanes + kLaneBlock - 1) / kLaneBlock;
+  // Row blocks of kRowBlock rows, smaller when there are fewer lane blocks than threads (small
+  // GEMMs, e.g. fully-connected layers: every thread gets rows).
+  int row_block = kRowBlock;
+  const int threads = parallel && !omp_in_parallel() ? omp_get_max_threads() : 1;
+  if (lane_blocks < threads) {
+    const int wanted = (threads + lane_blocks - 1) / lane_blocks;
+    row_block = std::min(kRowBlock, std::max(MR, ((n_rows + wanted - 1) / wanted + MR - 1) / MR * MR));
+  }
+  const int row_blocks = (n_rows + row_block - 1) / row_block;
   const int tasks = row_blocks * lane_blocks;
   const double work = static_cast<double>(n_rows) * n_lanes * K;
   const bool use_omp = parallel && tasks > 1 && work > 65536.0 && !omp_in_parallel();
@@ -301,8 +292,8 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
 #pragma omp for schedule(dynamic)
     for (int task = 0; task < tasks; ++task) {
       const int blk = task % lane_blocks;
-      const int r0 = (task / lane_blocks) * kRowBlock, l0 = blk * kLaneBlock;
-      const int nr = std::min(kRowBlock, n_rows - r0), nl = std::min(kLaneBlock, n_lanes - l0);
+      const int r0 = (task / lane_blocks) * row_block, l0 = blk * kLaneBlock;
+      const int nr = std::min(row_block, n_rows - r0), nl = std::min(kLaneBlock, n_lanes - l0);
       const uint8_t* b = bshared.data() + static_cast<std::size_t>(blk) * K * kLaneBlock;
       if (!shared_lanes) {
         pack_lanes(blk, blocal.data());
