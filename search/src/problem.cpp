@@ -206,7 +206,7 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
     std::vector<std::pair<std::size_t, std::size_t>> ranges(n);  // [begin, end) of `order` per worker
     for (unsigned t = 0; t < n; ++t) ranges[t] = {todo.size() * t / n, todo.size() * (t + 1) / n};
     std::mutex ranges_mutex;
-    bool stop_all = false;
+    std::atomic<bool> stop_all{false};  // set on the first error
     auto take = [&](unsigned slot) -> std::ptrdiff_t {  // the next position in `order`, or -1
       std::lock_guard<std::mutex> lock(ranges_mutex);
       if (stop_all) return -1;
@@ -221,6 +221,12 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
     std::atomic<unsigned> running{n};
     std::exception_ptr error;
     std::mutex error_mutex;
+    // In a catch block: keeps the first error and stops every worker.
+    auto record_error = [&] {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      stop_all = true;
+    };
     auto evaluate_one = [&](unsigned slot, std::size_t i) {
       if (stop_ && stop_->load()) throw Interrupted();
       const auto t0 = std::chrono::steady_clock::now();
@@ -249,10 +255,7 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
         try {
           for (std::size_t at = 0; at < order.size(); ++at) {
             const std::size_t i = order[at];
-            {
-              std::lock_guard<std::mutex> lock(ranges_mutex);
-              if (stop_all) break;
-            }
+            if (stop_all) break;
             if (stop_ && stop_->load()) throw Interrupted();
             const auto t0 = std::chrono::steady_clock::now();
             part_quality[i * parts + p] = workers_[slot]->evaluate_part(space_.decode(todo[i]), p);
@@ -264,10 +267,7 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
             if (report_each && on_progress) on_progress(done.load(), todo.size());
           }
         } catch (...) {
-          std::lock_guard<std::mutex> lock(error_mutex);
-          if (!error) error = std::current_exception();
-          std::lock_guard<std::mutex> stop_lock(ranges_mutex);
-          stop_all = true;
+          record_error();
           break;
         }
       }
@@ -283,10 +283,7 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
         try {
           evaluate_one(slot, i);
         } catch (...) {
-          std::lock_guard<std::mutex> lock(error_mutex);
-          if (!error) error = std::current_exception();
-          std::lock_guard<std::mutex> stop_lock(ranges_mutex);
-          stop_all = true;
+          record_error();
           break;
         }
         if (report_each && on_progress) on_progress(done.load(), todo.size());
