@@ -376,6 +376,28 @@ TEST_CASE("search: a worker with parts is run part by part with the results of w
   }
 }
 
+TEST_CASE("search: an error in one part of a parted evaluation ends the call and keeps no partial genome", "[search]") {
+  struct FailingWorker : PartedWorker {
+    using PartedWorker::PartedWorker;
+    Quality evaluate_part(const Assignment& a, std::size_t part) override {
+      if (part == 2) throw Error("part 2 failed");
+      return PartedWorker::evaluate_part(a, part);
+    }
+  };
+  Fixture f(4, 5);
+  SearchSpace s(f.layers);
+  std::vector<Genome> genomes;
+  for (int i = 0; i < 5; ++i) genomes.push_back(Genome(s.genes(), i % s.options(0)));
+  for (unsigned threads : {1u, 2u}) {
+    std::atomic<int> calls{0};
+    Evaluator ev(s, accuracy_energy(), f.hw, [&calls]() -> std::unique_ptr<QualityWorker> { return std::make_unique<FailingWorker>(&calls); },
+                 threads);
+    INFO(threads << " threads");
+    CHECK_THROWS_WITH(ev.evaluate(genomes), Catch::Contains("part 2 failed"));
+    CHECK(ev.all().empty());
+  }
+}
+
 TEST_CASE("search: the greedy walk follows the sensitivity and lowers energy at every step", "[search]") {
   Fixture f(4, 5);
   SearchSpace s(f.layers);
