@@ -209,6 +209,26 @@ TEST_CASE("emulator: an emulated Conv equals the reference table convolution bit
   }
 }
 
+TEST_CASE("emulator: a 3-D Conv whose only depth tap falls in the padding multiplies zeros", "[emulator]") {
+  // Depth: 1 input slice, kernel depth 1, pads (1, 0), stride 3: one output slice, read at
+  // depth -1, i.e. padding, so with the exact multiplier every output is its channel's bias
+  // (the 2-D im2col must not be taken for it).
+  const std::vector<float> w = lcg_values(21, 3 * 2 * 1 * 3 * 3), bias = lcg_values(22, 3), xin = lcg_values(23, 2 * 5 * 5, 3.0f);
+  const Graph g = test::one_node_graph("Conv", "conv3d", {1, 2, 1, 5, 5}, Tensor::from_floats({3, 2, 1, 3, 3}, w),
+                                       Tensor::from_floats({3}, bias),
+                                       {{"strides", ints_attr({3, 1, 1})}, {"pads", ints_attr({1, 1, 1, 0, 1, 1})},
+                                        {"kernel_shape", ints_attr({1, 3, 3})}});
+  const Tensor x = Tensor::from_floats({1, 2, 1, 5, 5}, xin);
+  QuantOptions opt;
+  opt.calibration = quant::CalibrationMethod::Max;
+  Emulator emu(g, calibrate(g, {x}, opt), opt);
+  const Multiplier exact = make_multiplier("exact", exact_table());
+  emu.assign("conv3d", &exact);
+  const Tensor y = emu.run(x)[0];
+  REQUIRE(y.shape == Shape{1, 3, 1, 5, 5});
+  for (int64_t i = 0; i < y.numel(); ++i) CHECK(y.f()[i] == bias[static_cast<std::size_t>(i / 25)]);
+}
+
 TEST_CASE("emulator: an emulated ConvTranspose equals the reference table scatter bit for bit", "[emulator][evoapprox]") {
   // Odd shape: 2 images, 4 -> 6 channels in 2 groups, 5x6 input, 3x3 kernel, stride 2, pad 1,
   // dilation 2, output padding 1 (so most output pixels sum several overlapping taps), a bias;

@@ -53,7 +53,7 @@ class ConvOp : public Op {
       // 1-D and 2-D windows (non-negative pads) take kernels::PaddedIm2col (a zero-bordered,
       // stride-phase copy where every tap's output row is one contiguous run), others the
       // general im2col.  col rows are `ld` apart (slack for the short rows' block copies).
-      const bool padded = g.k[0] == 1 && g.in[0] == 1 && g.out[0] == 1 && g.pb[1] >= 0 && g.pb[2] >= 0;
+      const bool padded = g.k[0] == 1 && g.in[0] == 1 && g.out[0] == 1 && g.pb[0] == 0 && g.pb[1] >= 0 && g.pb[2] >= 0;
       kernels::Im2colGeometry geo;
       geo.channels = Cg, geo.in_h = g.in[1], geo.in_w = g.in[2], geo.out_h = g.out[1], geo.out_w = g.out[2];
       geo.kernel_h = g.k[1], geo.kernel_w = g.k[2], geo.stride_h = g.s[1], geo.stride_w = g.s[2];
