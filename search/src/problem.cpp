@@ -185,10 +185,12 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
     else ++hits_;
   }
   std::vector<Evaluation> fresh(todo.size());
+  std::vector<Assignment> assignments(todo.size());  // decoded once, read by every part
   for (std::size_t i = 0; i < todo.size(); ++i) {
+    assignments[i] = space_.decode(todo[i]);
     fresh[i].genome = todo[i];
     fresh[i].generation = generation_;
-    fresh[i].costs = assignment_costs(space_, space_.decode(todo[i]), hw_);
+    fresh[i].costs = assignment_costs(space_, assignments[i], hw_);
   }
   if (!todo.empty()) {
     const unsigned n = std::min<unsigned>(threads_, static_cast<unsigned>(todo.size()));
@@ -230,7 +232,7 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
     auto evaluate_one = [&](unsigned slot, std::size_t i) {
       if (stop_ && stop_->load()) throw Interrupted();
       const auto t0 = std::chrono::steady_clock::now();
-      fresh[i].quality = workers_[slot]->evaluate(space_.decode(todo[i]));
+      fresh[i].quality = workers_[slot]->evaluate(assignments[i]);
       fresh[i].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       ok[i] = 1;
       done.fetch_add(1);
@@ -258,7 +260,7 @@ std::vector<const Evaluation*> Evaluator::evaluate(const std::vector<Genome>& ge
             if (stop_all) break;
             if (stop_ && stop_->load()) throw Interrupted();
             const auto t0 = std::chrono::steady_clock::now();
-            part_quality[i * parts + p] = workers_[slot]->evaluate_part(space_.decode(todo[i]), p);
+            part_quality[i * parts + p] = workers_[slot]->evaluate_part(assignments[i], p);
             part_seconds[i * parts + p] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             part_ok[i * parts + p] = 1;
             const std::size_t d = (parts_done.fetch_add(1) + 1) / parts;
