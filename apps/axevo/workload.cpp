@@ -195,7 +195,10 @@ void score_batch(const Tensor& out, const int32_t* labels, const Tensor* referen
 
 EmulatorWorker::EmulatorWorker(const Workload& w, const ImageSet& images, const std::vector<std::string>& layer_order,
                                ActivationCache* cache)
-    : images_(images), order_(layer_order), emu_(w.graph(), w.calibration(), w.config().quant), classify_(w.classifies()), cache_(cache) {}
+    : images_(images), order_(layer_order), emu_(w.graph(), w.calibration(), w.config().quant), classify_(w.classifies()), cache_(cache) {
+  std::size_t first = 0;
+  for (const Tensor& t : images_.batches) batch_first_.push_back(first), first += static_cast<std::size_t>(t.shape[0]);
+}
 
 search::Quality EmulatorWorker::evaluate(const search::Assignment& a) {
   search::Quality q;
@@ -207,10 +210,6 @@ search::Quality EmulatorWorker::evaluate(const search::Assignment& a) {
 search::Quality EmulatorWorker::evaluate_part(const search::Assignment& a, std::size_t b) {
   for (std::size_t l = 0; l < order_.size(); ++l)
     if (emu_.assigned(order_[l]) != a[l]) emu_.assign(order_[l], a[l]);
-  if (batch_first_.empty()) {  // index of each batch's first label
-    std::size_t first = 0;
-    for (const Tensor& t : images_.batches) batch_first_.push_back(first), first += static_cast<std::size_t>(t.shape[0]);
-  }
   search::Quality q;
   q.range = images_.reference_range;
   const Tensor out = cache_ ? cache_->run(emu_, b, images_.batches.at(b))[0] : emu_.run(images_.batches.at(b))[0];

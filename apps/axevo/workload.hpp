@@ -85,7 +85,7 @@ class EmulatorWorker : public search::QualityWorker {
   Emulator emu_;
   bool classify_;
   ActivationCache* cache_;
-  std::vector<std::size_t> batch_first_;
+  std::vector<std::size_t> batch_first_;  // index of each batch's first label
 };
 
 }  // namespace axevo::cli
