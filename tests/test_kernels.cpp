@@ -259,6 +259,60 @@ TEST_CASE("approx_gemm: lane panels of non-negative bytes (post-ReLU activations
     }
 }
 
+TEST_CASE("approx_gemm: int16 partial sums stay in range at the bounds (large table values, long K)", "[kernels]") {
+  // The VBMI kernel sums products in int16 over groups of k whose table rows' largest |value|
+  // add up to at most 32767 (one-entry groups for larger values).  Tables whose magnitude
+  // depends on the weight only, with one sign per activation sign, drive every lane's int16
+  // sum to the limit: 7 x 4681 = 32767 exactly, 2 x 16383, one 32767 or -32768, and long
+  // runs of small values.
+  ThreadGuard guard;
+  std::mt19937 rng(11);
+  const int magnitudes[] = {1, 3, 127, 4681, 16383, 16384, 32767, 32768};
+  Table table{};
+  std::array<int, 256> magnitude_of{};
+  for (int w = -128; w < 128; ++w) magnitude_of[static_cast<uint8_t>(w)] = magnitudes[(w + 128) % 8];
+  for (int x = -128; x < 128; ++x)
+    for (int w = -128; w < 128; ++w) {
+      const int m = magnitude_of[static_cast<uint8_t>(w)];
+      table[table_index(x, w)] = static_cast<int16_t>(x >= 0 ? std::min(m, 32767) : -m);
+    }
+  // Weight values by magnitude class, to build rows of one class.
+  auto weight_of_class = [&](int c) {
+    std::vector<int8_t> ws;
+    for (int w = -128; w < 128; ++w)
+      if ((w + 128) % 8 == c) ws.push_back(static_cast<int8_t>(w));
+    return ws;
+  };
+  for (OperandOrder order : kOrders) {
+    const PreparedTable prepared(table, order);
+    for (auto [M, N, K] : std::vector<std::array<int, 3>>{{9, 200, 300}, {300, 7, 500}, {130, 130, 70}}) {
+      std::vector<int8_t> X(static_cast<std::size_t>(M) * K), W(static_cast<std::size_t>(N) * K);
+      std::uniform_int_distribution<int> byte(-128, 127), nonneg(0, 127), cls(0, 7);
+      // Activations: rows all non-negative, all negative, or mixed.
+      for (int m = 0; m < M; ++m)
+        for (int k = 0; k < K; ++k)
+          X[static_cast<std::size_t>(m) * K + k] =
+              static_cast<int8_t>(m % 3 == 0 ? nonneg(rng) : m % 3 == 1 ? -1 - nonneg(rng) : byte(rng));
+      // Weights: each row of one magnitude class, or of random classes.
+      for (int n = 0; n < N; ++n) {
+        const auto ws = weight_of_class(n % 9 == 8 ? cls(rng) : n % 8);
+        std::uniform_int_distribution<std::size_t> pick(0, ws.size() - 1);
+        for (int k = 0; k < K; ++k) W[static_cast<std::size_t>(n) * K + k] = n % 9 == 8 ? static_cast<int8_t>(byte(rng)) : ws[pick(rng)];
+      }
+      std::vector<int32_t> ref(static_cast<std::size_t>(M) * N);
+      approx_gemm_reference(table, order, M, N, K, X.data(), K, W.data(), K, ref.data(), N);
+      for (KernelPath path : available_kernel_paths())
+        for (int threads : kThreads) {
+          omp_set_num_threads(threads);
+          std::vector<int32_t> y(ref.size(), -7);
+          approx_gemm(prepared, M, N, K, X.data(), K, W.data(), K, y.data(), N, path);
+          INFO("M=" << M << " N=" << N << " K=" << K << " path=" << kernel_path_name(path) << " threads=" << threads);
+          REQUIRE(y == ref);
+        }
+    }
+  }
+}
+
 TEST_CASE("approx_gemm: an int8 LSTM step's gate matmuls", "[kernels]") {
   // gates[b][4H] = sum_i M(x_t[b][i], W[g][i]) + sum_j M(h[b][j], R[g][j]): the input and
   // recurrent matmuls are two GEMMs (W = [4H][I], R = [4H][H]) added in int32.

@@ -16,8 +16,9 @@
 // AVX-512 VBMI + VNNI (byte planes): the row is held as its 256 low bytes and 256 high bytes
 // (4 + 4 registers); one two-source byte permute covers 128 entries, so 64 lanes cost four
 // permutes and two blends for both planes (the word kernel needs eight and six).  Bytes are
-// interleaved back into int16 products (unpack) and vpdpwssd against (1, 0) / (0, 1) word
-// patterns widens and adds the even / odd products into int32 in one instruction.
+// interleaved back into int16 products (unpack), summed in int16 over a group of k whose
+// table rows' bounds keep the sum in range (the driver forms the groups), and vpdpwssd
+// against (1, 0) / (0, 1) word patterns widens and adds the even / odd sums into int32.
 #include "axevo/kernels/detail.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -124,10 +125,14 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) inline void vb
   constexpr int V = kVbmiNR / 64;
   // Accumulators as named variables, not an array: with an array GCC 12 copied every one
   // into a temporary and back around each (destructive) vpdpwssd, 16 extra moves per k.
+  // Products are summed in int16 (s..) over each group of klist (see detail.hpp: the group's
+  // bound keeps the sums in range) and widened into the int32 accumulators (a..) once per group.
   __m512i a00 = _mm512_setzero_si512(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
   const __m512i even = _mm512_set1_epi32(1), odd = _mm512_set1_epi32(1 << 16);
+  __m512i s00 = _mm512_setzero_si512(), s01 = s00, s10 = s00, s11 = s00;
   for (int t = 0; t < nk; ++t) {
-    const std::ptrdiff_t k = klist[t];
+    const int32_t entry = klist[t];
+    const std::ptrdiff_t k = entry & ~kGroupEnd;
     const uint8_t* row = table.planes + (static_cast<std::ptrdiff_t>(a[k]) << 9);
     const __m512i L0 = _mm512_loadu_si512(row), L1 = _mm512_loadu_si512(row + 64),
                   H0 = _mm512_loadu_si512(row + 256), H1 = _mm512_loadu_si512(row + 320);
@@ -136,26 +141,30 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) inline void vb
       L2 = _mm512_loadu_si512(row + 128), L3 = _mm512_loadu_si512(row + 192);
       H2 = _mm512_loadu_si512(row + 384), H3 = _mm512_loadu_si512(row + 448);
     }
-    // 64 lanes: look up both planes, interleave into int16 products, widen-add into int32.
+    // 64 lanes: look up both planes, interleave into int16 products, add to the int16 sums.
     // (A macro: a lambda would not inherit the function's target attributes.)
-#define AXEVO_VBMI_LANES64(lane_bytes, c0, c1, c2, c3)                                          \
-  do {                                                                                          \
-    const __m512i idx = _mm512_loadu_si512(lane_bytes);                                         \
+#define AXEVO_VBMI_LANES64(lane_bytes, w0_sum, w1_sum)                                            \
+  do {                                                                                            \
+    const __m512i idx = _mm512_loadu_si512(lane_bytes);                                           \
     __m512i lo = _mm512_permutex2var_epi8(L0, idx, L1), hi = _mm512_permutex2var_epi8(H0, idx, H1); \
-    if (!kLow) {                                                                                \
-      const __mmask64 high = _mm512_movepi8_mask(idx); /* index bit 7: entries 128-255 */       \
-      lo = _mm512_mask_blend_epi8(high, lo, _mm512_permutex2var_epi8(L2, idx, L3));             \
-      hi = _mm512_mask_blend_epi8(high, hi, _mm512_permutex2var_epi8(H2, idx, H3));             \
-    }                                                                                           \
-    const __m512i w0 = _mm512_unpacklo_epi8(lo, hi), w1 = _mm512_unpackhi_epi8(lo, hi);         \
-    c0 = _mm512_dpwssd_epi32(c0, w0, even);                                                     \
-    c1 = _mm512_dpwssd_epi32(c1, w0, odd);                                                      \
-    c2 = _mm512_dpwssd_epi32(c2, w1, even);                                                     \
-    c3 = _mm512_dpwssd_epi32(c3, w1, odd);                                                      \
+    if (!kLow) {                                                                                  \
+      const __mmask64 high = _mm512_movepi8_mask(idx); /* index bit 7: entries 128-255 */         \
+      lo = _mm512_mask_blend_epi8(high, lo, _mm512_permutex2var_epi8(L2, idx, L3));               \
+      hi = _mm512_mask_blend_epi8(high, hi, _mm512_permutex2var_epi8(H2, idx, H3));               \
+    }                                                                                             \
+    w0_sum = _mm512_add_epi16(w0_sum, _mm512_unpacklo_epi8(lo, hi));                              \
+    w1_sum = _mm512_add_epi16(w1_sum, _mm512_unpackhi_epi8(lo, hi));                              \
   } while (0)
-    AXEVO_VBMI_LANES64(b + k * ldb, a00, a01, a02, a03);
-    AXEVO_VBMI_LANES64(b + k * ldb + 64, a10, a11, a12, a13);
+    AXEVO_VBMI_LANES64(b + k * ldb, s00, s01);
+    AXEVO_VBMI_LANES64(b + k * ldb + 64, s10, s11);
 #undef AXEVO_VBMI_LANES64
+    if (entry < 0) {  // the group's last k: widen, vpdpwssd with (1, 0) adds the even words, (0, 1) the odd
+      a00 = _mm512_dpwssd_epi32(a00, s00, even), a01 = _mm512_dpwssd_epi32(a01, s00, odd);
+      a02 = _mm512_dpwssd_epi32(a02, s01, even), a03 = _mm512_dpwssd_epi32(a03, s01, odd);
+      a10 = _mm512_dpwssd_epi32(a10, s10, even), a11 = _mm512_dpwssd_epi32(a11, s10, odd);
+      a12 = _mm512_dpwssd_epi32(a12, s11, even), a13 = _mm512_dpwssd_epi32(a13, s11, odd);
+      s00 = _mm512_setzero_si512(), s01 = s00, s10 = s00, s11 = s00;
+    }
   }
   const __m512i acc[V][4] = {{a00, a01, a02, a03}, {a10, a11, a12, a13}};
   for (int v = 0; v < V; ++v) {

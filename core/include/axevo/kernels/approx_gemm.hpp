@@ -64,6 +64,11 @@ class PreparedTable {
   const uint8_t* zero_activations() const { return zero_act_; }
   // 1 when weight (uint8)w times any activation is 0.
   const uint8_t* zero_weights() const { return zero_weight_; }
+  // The largest |value| in the row of activation (uint8)x (over every weight), and in the row
+  // of weight (uint8)w (over every activation): up to 32768.  A kernel that sums products in
+  // int16 before widening uses them to know how many it may add without overflow.
+  const uint16_t* activation_row_bounds() const { return bound_act_; }
+  const uint16_t* weight_row_bounds() const { return bound_weight_; }
   // The same rows as byte planes: for row value v (as uint8), 512 bytes at v * 512: the low
   // bytes of the row's 256 entries, then their high bytes (for byte-permute kernels).
   const uint8_t* activation_major_planes() const { return act_planes_.data(); }
@@ -76,6 +81,7 @@ class PreparedTable {
   std::vector<int16_t> act_major_, weight_major_;
   std::vector<uint8_t> act_planes_, weight_planes_;
   uint8_t zero_act_[256], zero_weight_[256];
+  uint16_t bound_act_[256], bound_weight_[256];
 };
 
 // Micro-kernel implementations.  Scalar is portable and always available.

@@ -29,13 +29,21 @@ struct TableRows {
 // of table[(a[k*mr+i] << 8) | b[k*ldb+j]] for i < mr, j < nr.  a is the packed row panel
 // [K][mr], b the packed lane panel [K][ldb] (already offset to the tile's first lane); out is
 // [mr][nr].
+//
+// Kernels that sum products in int16 before widening them (KernelTile::int16_groups) read
+// klist as consecutive groups: the last entry of each group has kGroupEnd set (k is the
+// entry without it), and within a group the sum of the rows' |values| bounds (PreparedTable's
+// row bounds, the largest over the tile's rows) is at most 32767, or the group has one entry,
+// so no int16 partial sum can overflow.  The other kernels get plain lists.
 using MicroKernel = void (*)(TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b,
                              std::ptrdiff_t ldb, int32_t* out);
+inline constexpr int32_t kGroupEnd = INT32_MIN;
 
 struct KernelTile {
   MicroKernel fn = nullptr;
   int mr = 0, nr = 0;
   MicroKernel fn_low = nullptr;  // optional: the same when every lane byte is below 128
+  bool int16_groups = false;     // klist in int16 groups (above)
 };
 
 void micro_kernel_scalar(TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b,
