@@ -61,8 +61,9 @@ TEST_CASE("quantization: round half to even and clamping", "[quantization]") {
 
 TEST_CASE("quantization: the array quantize equals quantize_value on random values, exact ties and specials", "[quantization]") {
   // quantize() is the branch-free, vectorized form of quantize_value (clamp first, round with
-  // the 1.5 * 2^52 trick): equal on random values, exact ties x / s = m + 1/2 (scales with
-  // short mantissas) and special values.
+  // the 1.5 * 2^52 trick; on AVX-512, multiply by 1/s and correct with the exact remainder):
+  // equal on random values, exact ties x / s = m + 1/2 (scales with short mantissas), the
+  // floats next to each tie and special values.
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> unit(0.5f, 1.0f);
   std::uniform_int_distribution<int> half(-140, 139), expo(-30, 10), mant12(2049, 4095);
@@ -79,6 +80,9 @@ TEST_CASE("quantization: the array quantize equals quantize_value on random valu
           x.push_back(t);
           ++ties;
         }
+        // and its float neighbours, a hair off the tie on either side
+        x.push_back(std::nextafter(t, std::numeric_limits<float>::infinity()));
+        x.push_back(std::nextafter(t, -std::numeric_limits<float>::infinity()));
       }
       for (float v : {0.0f, -0.0f, scale / 2, -scale / 2, 1.5f * scale, -2.5f * scale, 127.5f * scale, -127.5f * scale,
                       1e30f, -1e30f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),

@@ -2,6 +2,16 @@
 // See axevo/quantization.hpp.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// GCC 12's AVX-512 intrinsics initialise their "undefined" source operands as `__Y = __Y`,
+// which -Wmaybe-uninitialized reports when inlined (GCC bug 105593); harmless here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
+#endif
 
 #include "axevo/error.hpp"
 #include "axevo/quantization.hpp"
@@ -30,16 +40,18 @@ int8_t quantize_value(float x, float scale, int qmax) {
   return static_cast<int8_t>(std::clamp(q, static_cast<double>(-qmax), static_cast<double>(qmax)));
 }
 
-// Compiled for AVX-512 and AVX2 as well as baseline x86-64, picked at load time (GCC function
-// multi-versioning): the same IEEE double operations in wider vectors, so the same results.
+namespace {
+
+// The same result as quantize_value, branch-free so that it vectorizes: clamping to
+// [-qmax-1, qmax+1] before rounding changes no result, and for |v| < 2^51 adding and
+// subtracting 1.5·2^52 rounds to the nearest integer, ties to even (the default rounding mode,
+// which axevo never changes; a test compares with quantize_value).  NaN maps to 0.  Compiled
+// for AVX2 as well as baseline x86-64, picked at load time (GCC function multi-versioning): the
+// same IEEE double operations in wider vectors, so the same results.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+__attribute__((target_clones("avx2", "default")))
 #endif
-void quantize(const float* x, std::size_t n, float scale, int8_t* q, int qmax) {
-  // The same result as quantize_value, branch-free so that it vectorizes: clamping to
-  // [-qmax-1, qmax+1] before rounding changes no result, and for |v| < 2^51 adding and
-  // subtracting 1.5·2^52 rounds to the nearest integer, ties to even (the default rounding mode,
-  // which axevo never changes; a test compares with quantize_value).  NaN maps to 0.
+void quantize_portable(const float* x, std::size_t n, float scale, int8_t* q, int qmax) {
   const double s = static_cast<double>(scale), lo = -qmax - 1.0, hi = qmax + 1.0, qm = qmax;
   constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
   for (std::size_t i = 0; i < n; ++i) {
@@ -50,6 +62,72 @@ void quantize(const float* x, std::size_t n, float scale, int8_t* q, int qmax) {
     v = v < -qm ? -qm : (v > qm ? qm : v);
     q[i] = static_cast<int8_t>(static_cast<int>(v));
   }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define AXEVO_QUANTIZE_AVX512 1
+// AVX-512 without a division (vdivpd is the slow part of the loop above).  For floats x and
+// s > 0, x / s is never within double rounding of a half-integer unless it is one (x - (m+1/2)s,
+// when not 0, is at least about 2^-25 s), so quantize_value's result is the round-half-even of
+// the exact quotient.  Here: r = nearest integer to x * (1/s) (clamped as above), then the exact
+// remainder e = x - r·s (one fma: r has at most 8 bits and s 24, so r·s and the difference are
+// exact doubles whenever |e| is near s) decides: 2|e| > s moves r one step toward x, 2|e| = s
+// (a tie) moves it only if r is odd.  Infinite x: e is infinite, r steps past the clamp and is
+// clamped back.  A test compares with quantize_value on random values, ties and their neighbours.
+struct Avx512Quantizer {
+  __m512d s, inv, lo, hi, qlo, qhi, half, one;
+  __m512i sign, magnitude;
+
+  __attribute__((target("avx512f"))) Avx512Quantizer(float scale, int qmax) {
+    const double sd = static_cast<double>(scale);
+    s = _mm512_set1_pd(sd), inv = _mm512_set1_pd(1.0 / sd), lo = _mm512_set1_pd(-qmax - 1.0);
+    hi = _mm512_set1_pd(qmax + 1.0), qlo = _mm512_set1_pd(-qmax), qhi = _mm512_set1_pd(qmax);
+    half = _mm512_set1_pd(0.5), one = _mm512_set1_pd(1.0);
+    sign = _mm512_set1_epi64(INT64_MIN), magnitude = _mm512_set1_epi64(INT64_MAX);
+  }
+
+  // Eight values at p, quantized, as int32.
+  __attribute__((target("avx512f"), always_inline)) inline __m256i eight(const float* p) const {
+    constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC, kTrunc = _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC;
+    const __m512d xd = _mm512_cvtps_pd(_mm256_loadu_ps(p));
+    const __mmask8 number = _mm512_cmp_pd_mask(xd, xd, _CMP_ORD_Q);
+    const __m512d v = _mm512_min_pd(_mm512_max_pd(_mm512_mul_pd(xd, inv), lo), hi);
+    __m512d r = _mm512_roundscale_pd(v, kNearest);
+    const __m512d e = _mm512_fnmadd_pd(r, s, xd);  // x - r·s
+    const __m512d abs_e = _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(e), magnitude));
+    const __m512d twice = _mm512_add_pd(abs_e, abs_e);
+    const __m512d halved = _mm512_mul_pd(r, half);
+    const __mmask8 odd = _mm512_cmp_pd_mask(_mm512_roundscale_pd(halved, kTrunc), halved, _CMP_NEQ_UQ);
+    const __mmask8 step = _mm512_cmp_pd_mask(twice, s, _CMP_GT_OQ) | (_mm512_cmp_pd_mask(twice, s, _CMP_EQ_OQ) & odd);
+    const __m512d toward =
+        _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(one), _mm512_and_si512(_mm512_castpd_si512(e), sign)));
+    r = _mm512_mask_add_pd(r, step, r, toward);
+    r = _mm512_maskz_mov_pd(number, _mm512_min_pd(_mm512_max_pd(r, qlo), qhi));
+    return _mm512_cvtpd_epi32(r);
+  }
+};
+
+__attribute__((target("avx512f"))) std::size_t quantize_avx512(const float* x, std::size_t n, float scale, int8_t* q,
+                                                              int qmax) {
+  const Avx512Quantizer z(scale, qmax);
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(z.eight(x + i)), z.eight(x + i + 8), 1);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_cvtepi32_epi8(both));
+  }
+  return i;
+}
+#endif
+
+}  // namespace
+
+void quantize(const float* x, std::size_t n, float scale, int8_t* q, int qmax) {
+  std::size_t done = 0;
+#ifdef AXEVO_QUANTIZE_AVX512
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (avx512 && scale > 0 && std::isfinite(scale)) done = quantize_avx512(x, n, scale, q, qmax);
+#endif
+  quantize_portable(x + done, n - done, scale, q + done, qmax);
 }
 
 void dequantize(const int8_t* q, std::size_t n, float scale, float* x) {
