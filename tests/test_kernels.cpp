@@ -313,6 +313,53 @@ TEST_CASE("approx_gemm: int16 partial sums stay in range at the bounds (large ta
   }
 }
 
+TEST_CASE("approx_gemm: a left operand packed in advance gives the same result, and is ignored when it does not fit", "[kernels]") {
+  ThreadGuard guard;
+  std::mt19937 rng(12);
+  for (const auto& t : sweep_tables())
+    for (OperandOrder order : kOrders) {
+      const PreparedTable prepared(*t.table, order);
+      const PreparedTable other(exact_table(), order);
+      INFO("table " << t.name);
+      // {M, N, K}: wide N (L on the rows, the packed form is used) and narrow N with wider M
+      // (the problem is transposed, L becomes the lanes and the packed form must be ignored).
+      for (auto [M, N, K] : std::vector<std::array<int, 3>>{{13, 300, 37}, {70, 129, 150}, {300, 9, 21}}) {
+        const auto Lm = random_bytes(static_cast<std::size_t>(M) * K, rng, 0.2);  // weights [M][K]
+        const auto R = random_bytes(static_cast<std::size_t>(K) * N, rng);        // activations, k-major [K][N]
+        std::vector<int32_t> ref(static_cast<std::size_t>(M) * N);
+        // Y[m][n] = sum_k M(R[k][n], L[m][k]) (L are the weights)
+        std::vector<int8_t> X(static_cast<std::size_t>(N) * K);
+        for (int n = 0; n < N; ++n)
+          for (int k = 0; k < K; ++k) X[static_cast<std::size_t>(n) * K + k] = R[static_cast<std::size_t>(k) * N + n];
+        std::vector<int32_t> yt(static_cast<std::size_t>(N) * M);
+        approx_gemm_reference(*t.table, order, N, M, K, X.data(), K, Lm.data(), K, yt.data(), M);
+        for (int m = 0; m < M; ++m)
+          for (int n = 0; n < N; ++n) ref[static_cast<std::size_t>(m) * N + n] = yt[static_cast<std::size_t>(n) * M + m];
+        for (KernelPath path : available_kernel_paths())
+          for (int threads : kThreads) {
+            omp_set_num_threads(threads);
+            const PackedRows packed(prepared, M, K, Lm.data(), K, 1, false, path);
+            const PackedRows wrong_table(other, M, K, Lm.data(), K, 1, false, path);
+            const PackedRows wrong_k(prepared, M, K - 1, Lm.data(), K, 1, false, path);
+            for (const PackedRows* pr : {&packed, &wrong_table, &wrong_k}) {
+              StridedGemm g;
+              g.M = M, g.N = N, g.K = K;
+              g.L = Lm.data(), g.l_m = K, g.l_k = 1;
+              g.R = R.data(), g.r_n = 1, g.r_k = N;
+              std::vector<int32_t> y(ref.size(), -7);
+              g.Y = y.data(), g.y_m = N, g.y_n = 1;
+              g.left_is_activation = false;
+              g.packed_left = pr;
+              approx_gemm_strided(prepared, g, path);
+              INFO("M=" << M << " N=" << N << " K=" << K << " path=" << kernel_path_name(path) << " threads=" << threads
+                        << " packed " << (pr == &packed ? "for this call" : pr == &wrong_table ? "for another table" : "for another K"));
+              REQUIRE(y == ref);
+            }
+          }
+      }
+    }
+}
+
 TEST_CASE("approx_gemm: an int8 LSTM step's gate matmuls", "[kernels]") {
   // gates[b][4H] = sum_i M(x_t[b][i], W[g][i]) + sum_j M(h[b][j], R[g][j]): the input and
   // recurrent matmuls are two GEMMs (W = [4H][I], R = [4H][H]) added in int32.

@@ -43,15 +43,23 @@ struct Emulator::LayerState {
   struct Weights {
     std::vector<int8_t> q;
     std::vector<float> scale;  // per row
+    std::unique_ptr<kernels::PackedRows> packed;  // q packed as the GEMM's left operand (Conv)
   };
   std::mutex mutex;
-  std::map<const float*, std::shared_ptr<const Weights>> weights;
+  std::map<const float*, std::shared_ptr<Weights>> weights;
 
-  // The N x K weight rows at `wf` (row stride ldw), quantized once.
-  std::shared_ptr<const Weights> weights_for(const float* wf, int64_t ldw, int64_t N, int64_t K, float tensor_scale) {
+  // The N x K weight rows at `wf` (row stride ldw), quantized once (and packed for the
+  // kernel's rows once, when `pack`).
+  std::shared_ptr<const Weights> weights_for(const float* wf, int64_t ldw, int64_t N, int64_t K, float tensor_scale,
+                                             bool pack = false) {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = weights.find(wf);
-    if (it != weights.end()) return it->second;
+    if (it != weights.end()) {
+      if (pack && !it->second->packed)
+        it->second->packed = std::make_unique<kernels::PackedRows>(*table, static_cast<int>(N), static_cast<int>(K),
+                                                                   it->second->q.data(), K, 1, false);
+      return it->second;
+    }
     auto w = std::make_shared<Weights>();
     w->q.resize(static_cast<std::size_t>(N * K));
     w->scale.resize(static_cast<std::size_t>(N));
@@ -66,13 +74,14 @@ struct Emulator::LayerState {
       w->scale[static_cast<std::size_t>(n)] = s;
       quant::quantize(row, static_cast<std::size_t>(K), s, w->q.data() + n * K, qmax);
     }
+    if (pack) w->packed = std::make_unique<kernels::PackedRows>(*table, static_cast<int>(N), static_cast<int>(K), w->q.data(), K, 1, false);
     weights.emplace(wf, w);
     return w;
   }
 
   // The int8 form (Conv): rows arrive quantized with s_x.
   void run_quantized(const QuantizedMatMulProblem& p) {
-    const auto w = weights_for(p.w, p.ldw, p.N, p.K, s_w);
+    const auto w = weights_for(p.w, p.ldw, p.N, p.K, s_w, true);
     // acc[n][m] = sum_k M(x(m, k), w(n, k)), the weights as the row operand (as approx_conv2d).
     const std::unique_ptr<int32_t[]> acc(new int32_t[static_cast<std::size_t>(p.M * p.N)]);  // written by the GEMM
     kernels::StridedGemm g;
@@ -81,6 +90,7 @@ struct Emulator::LayerState {
     g.R = p.x, g.r_n = p.ldx, g.r_k = p.x_k_stride;
     g.Y = acc.get(), g.y_m = p.M, g.y_n = 1;
     g.left_is_activation = false;
+    g.packed_left = w->packed.get();
     kernels::approx_gemm_strided(*table, g);
     for (int64_t n = 0; n < p.N; ++n) {
       const float sw = w->scale[static_cast<std::size_t>(n)];

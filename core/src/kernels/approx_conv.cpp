@@ -163,6 +163,10 @@ void approx_conv2d(const PreparedTable& table, const Conv2dParams& p, const int8
   const int per = static_cast<int>(conv_images_per_gemm(p.batch, P));
   const int chunks = (p.batch + per - 1) / per;
   const int tasks = chunks * p.groups;
+  // Each group's weights packed once for the kernel (not once per chunk).
+  std::vector<PackedRows> packed;
+  for (int g = 0; g < p.groups; ++g)
+    packed.emplace_back(table, cout_g, K, weight + static_cast<std::size_t>(g) * cout_g * K, K, 1, false, path);
   for_each_task(tasks, static_cast<double>(cout_g) * K * P * per, [&](int task, bool inner_parallel) {
     const int c = task / p.groups, g = task % p.groups;
     const int b0 = c * per, nb = std::min(per, p.batch - b0);
@@ -190,6 +194,7 @@ void approx_conv2d(const PreparedTable& table, const Conv2dParams& p, const int8
     gm.R = col.data(), gm.r_n = 1, gm.r_k = ld;
     gm.Y = nb > 1 ? scratch.data() : out_g, gm.y_m = nb > 1 ? L : P, gm.y_n = 1;
     gm.left_is_activation = false;
+    gm.packed_left = &packed[static_cast<std::size_t>(g)];
     approx_gemm_strided(table, gm, path, inner_parallel);
     if (nb > 1)
       for (int i = 0; i < nb; ++i)

@@ -119,8 +119,10 @@ void micro_kernel_scalar(TableRows table, const uint8_t* a, const int32_t* klist
 
 namespace {
 
+KernelPath resolved_path(KernelPath path) { return path == KernelPath::Auto ? best_kernel_path() : path; }
+
 detail::KernelTile resolve(KernelPath path) {
-  if (path == KernelPath::Auto) path = best_kernel_path();
+  path = resolved_path(path);
   const auto paths = available_kernel_paths();
   if (std::find(paths.begin(), paths.end(), path) == paths.end())
     throw Error("approx_gemm: kernel path '" + kernel_path_name(path) + "' is not available on this CPU");
@@ -211,7 +213,51 @@ void group_for_int16(int32_t* klist, int nk, const int32_t* bound) {
   if (nk > 0) klist[nk - 1] |= detail::kGroupEnd;
 }
 
+// Packs row tile t (rows t*MR ...) of `rows` into a [K][MR] (missing rows as 0) and returns
+// how many k it lists in klist: those where some row value can give a non-zero, in int16
+// groups for kernels that want them.  bounds: scratch of K entries (int16 kernels only).
+int pack_row_tile(const detail::KernelTile& kernel, const Operand& rows, int n_rows, int K, int t, const uint8_t* zero_row,
+                  const uint16_t* row_bound, uint8_t* a, int32_t* klist, int32_t* bounds) {
+  const int MR = kernel.mr, r0 = t * MR, mr = std::min(MR, n_rows - r0);
+  int nk = 0;
+  for (int k = 0; k < K; ++k) {
+    bool needed = false;
+    int32_t bound = 0;
+    for (int i = 0; i < MR; ++i) {
+      const uint8_t v = i < mr ? rows.at(r0 + i, k) : 0;
+      a[static_cast<std::size_t>(k) * MR + i] = v;
+      needed |= i < mr && !zero_row[v];
+      bound = std::max<int32_t>(bound, row_bound[v]);
+    }
+    if (needed) {
+      if (kernel.int16_groups) bounds[nk] = bound;
+      klist[nk++] = k;
+    }
+  }
+  if (kernel.int16_groups) group_for_int16(klist, nk, bounds);
+  return nk;
+}
+
 }  // namespace
+
+PackedRows::PackedRows(const PreparedTable& table, int rows, int K, const int8_t* p, std::ptrdiff_t s_row,
+                       std::ptrdiff_t s_k, bool are_activations, KernelPath path)
+    : table_(&table), path_(resolved_path(path)), rows_(rows), K_(K), activations_(are_activations) {
+  if (rows < 0 || K < 0) throw Error("PackedRows: negative size");
+  const detail::KernelTile kernel = resolve(path_);
+  const int tiles = (rows + kernel.mr - 1) / kernel.mr;
+  a_.resize(static_cast<std::size_t>(tiles) * K * kernel.mr);
+  klists_.resize(static_cast<std::size_t>(tiles) * K);
+  nks_.resize(static_cast<std::size_t>(tiles));
+  std::vector<int32_t> bounds(static_cast<std::size_t>(K));
+  const Operand op{p, s_row, s_k};
+  for (int t = 0; t < tiles; ++t)
+    nks_[static_cast<std::size_t>(t)] =
+        pack_row_tile(kernel, op, rows, K, t, are_activations ? table.zero_activations() : table.zero_weights(),
+                      are_activations ? table.activation_row_bounds() : table.weight_row_bounds(),
+                      a_.data() + static_cast<std::size_t>(t) * K * kernel.mr, klists_.data() + static_cast<std::size_t>(t) * K,
+                      bounds.data());
+}
 
 void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, KernelPath path, bool parallel) {
   if (g.M < 0 || g.N < 0 || g.K < 0) throw Error("approx_gemm: negative size");
@@ -258,8 +304,15 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   // (zero-padded lanes are computed and discarded) are packed once per call too when several
   // row blocks read them, else by the one task that does, while they are hot in its cache.
   const int row_tiles = (n_rows + MR - 1) / MR;
-  std::vector<uint8_t> apack(static_cast<std::size_t>(row_tiles) * K * MR);
-  std::vector<int32_t> klists(static_cast<std::size_t>(row_tiles) * K), nks(static_cast<std::size_t>(row_tiles));
+  const PackedRows* pre = g.packed_left;
+  if (pre && (swap || pre->table_ != &table || pre->path_ != resolved_path(path) || pre->rows_ != g.M || pre->K_ != K ||
+              pre->activations_ != g.left_is_activation))
+    pre = nullptr;
+  std::vector<uint8_t> apack(pre ? 0 : static_cast<std::size_t>(row_tiles) * K * MR);
+  std::vector<int32_t> klists(pre ? 0 : static_cast<std::size_t>(row_tiles) * K), nks(pre ? 0 : static_cast<std::size_t>(row_tiles));
+  const uint8_t* apack_p = pre ? pre->a_.data() : apack.data();
+  const int32_t* klists_p = pre ? pre->klists_.data() : klists.data();
+  const int32_t* nks_p = pre ? pre->nks_.data() : nks.data();
   const bool shared_lanes = row_blocks > 1;
   std::vector<uint8_t> bshared(shared_lanes ? static_cast<std::size_t>(lane_blocks) * K * kLaneBlock : 0);
   // Per lane block: whether every byte is below 128 (then kernel.fn_low may run it).
@@ -286,29 +339,13 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
 
 #pragma omp parallel if (use_omp)
   {
-    std::vector<int32_t> bounds(kernel.int16_groups ? static_cast<std::size_t>(K) : 0);
+    if (!pre) {
+      std::vector<int32_t> bounds(kernel.int16_groups ? static_cast<std::size_t>(K) : 0);
 #pragma omp for schedule(static)
-    for (int t = 0; t < row_tiles; ++t) {
-      const int r0 = t * MR, mr = std::min(MR, n_rows - r0);
-      uint8_t* a = apack.data() + static_cast<std::size_t>(t) * K * MR;
-      int32_t* klist = klists.data() + static_cast<std::size_t>(t) * K;
-      int nk = 0;
-      for (int k = 0; k < K; ++k) {
-        bool needed = false;
-        int32_t bound = 0;
-        for (int i = 0; i < MR; ++i) {
-          const uint8_t v = i < mr ? rows.at(r0 + i, k) : 0;
-          a[static_cast<std::size_t>(k) * MR + i] = v;
-          needed |= i < mr && !zero_row[v];
-          bound = std::max<int32_t>(bound, row_bound[v]);
-        }
-        if (needed) {
-          if (kernel.int16_groups) bounds[static_cast<std::size_t>(nk)] = bound;
-          klist[nk++] = k;
-        }
-      }
-      if (kernel.int16_groups) group_for_int16(klist, nk, bounds.data());
-      nks[static_cast<std::size_t>(t)] = nk;
+      for (int t = 0; t < row_tiles; ++t)
+        nks[static_cast<std::size_t>(t)] =
+            pack_row_tile(kernel, rows, n_rows, K, t, zero_row, row_bound, apack.data() + static_cast<std::size_t>(t) * K * MR,
+                          klists.data() + static_cast<std::size_t>(t) * K, bounds.data());
     }
     if (shared_lanes) {
 #pragma omp for schedule(static)
@@ -331,7 +368,7 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
         const std::size_t at = static_cast<std::size_t>(t) * K;
         for (int j0 = 0; j0 < nl; j0 += NR) {
           const detail::MicroKernel fn = low[static_cast<std::size_t>(blk)] ? kernel.fn_low : kernel.fn;
-          fn(tab, apack.data() + at * MR, klists.data() + at, nks[static_cast<std::size_t>(t)], b + j0, kLaneBlock, tile);
+          fn(tab, apack_p + at * MR, klists_p + at, nks_p[t], b + j0, kLaneBlock, tile);
           const int nj = std::min(NR, nl - j0);
           for (int i = 0; i < mr; ++i) {
             int32_t* y = g.Y + (r0 + i0 + i) * y_r + (l0 + j0) * y_l;

@@ -110,6 +110,7 @@ void approx_gemm(const PreparedTable& table, int M, int N, int K, const int8_t* 
 // operand [N][K] (element (n,k) at R[n*r_n + k*r_k]), Y[m*y_m + n*y_n] = sum_k product(L, R)
 // where the product is activation x weight and `left_is_activation` says which one L is.
 // `parallel` allows OpenMP inside (callers that already parallelize pass false).
+class PackedRows;
 struct StridedGemm {
   int M = 0, N = 0, K = 0;
   const int8_t* L = nullptr;
@@ -119,6 +120,29 @@ struct StridedGemm {
   int32_t* Y = nullptr;
   std::ptrdiff_t y_m = 0, y_n = 1;
   bool left_is_activation = true;
+  // Optional: L already packed (a layer's weights, the same in every call).  Used when the
+  // driver puts L on the kernel's rows (always, unless N is narrower than a lane tile and M is
+  // wider than N) and it was packed for this table, path, M, K and role; else L is read.
+  const PackedRows* packed_left = nullptr;
+};
+
+// An operand [rows][K] (element (i, k) at p[i*s_row + k*s_k]) packed once for the kernel's
+// rows: the tiles' bytes, the k that can give a non-zero and their int16 groups.  Packing
+// costs about as much per element as ten table look-ups, so a GEMM with few lanes per call
+// (a convolution is run a few images at a time) spends a noticeable share repacking its weights.
+class PackedRows {
+ public:
+  PackedRows(const PreparedTable& table, int rows, int K, const int8_t* p, std::ptrdiff_t s_row, std::ptrdiff_t s_k,
+             bool are_activations, KernelPath path = KernelPath::Auto);
+
+ private:
+  friend void approx_gemm_strided(const PreparedTable&, const StridedGemm&, KernelPath, bool);
+  const PreparedTable* table_;
+  KernelPath path_;
+  int rows_, K_;
+  bool activations_;
+  std::vector<uint8_t> a_;
+  std::vector<int32_t> klists_, nks_;
 };
 void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, KernelPath path = KernelPath::Auto,
                          bool parallel = true);
