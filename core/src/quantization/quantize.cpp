@@ -66,44 +66,42 @@ void quantize_portable(const float* x, std::size_t n, float scale, int8_t* q, in
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define AXEVO_QUANTIZE_AVX512 1
-// AVX-512 without a division (vdivpd is the slow part of the loop above).  For floats x and
-// s > 0, x / s is never within double rounding of a half-integer unless it is one (x - (m+1/2)s,
-// when not 0, is at least about 2^-25 s), so quantize_value's result is the round-half-even of
-// the exact quotient.  Here: r = nearest integer to x * (1/s) (clamped as above), then the exact
-// remainder e = x - r·s (one fma: r has at most 8 bits and s 24, so r·s and the difference are
-// exact doubles whenever |e| is near s) decides: 2|e| > s moves r one step toward x, 2|e| = s
-// (a tie) moves it only if r is odd.  Infinite x: e is infinite, r steps past the clamp and is
-// clamped back.  A test compares with quantize_value on random values, ties and their neighbours.
+// AVX-512 in float, without a division (vdivpd is the slow part of the loop above).  For
+// floats x and s > 0, x / s is never within double rounding of a half-integer unless it is one
+// (x - (m+1/2)s, when not 0, is at least about 2^-25 s), so quantize_value's result is the
+// round-half-even of the exact quotient.  Here: r = nearest integer to x * (1/s) in float
+// (clamped as above; within one of the answer), then the signs of x - (r ± 1/2)·s decide: one
+// fma each, which rounds the exact difference once, and rounding to nearest keeps a sign and
+// keeps 0 at 0 (no underflow for 2^-100 <= s <= 2^100, the range this path takes).  Above
+// r + 1/2 moves r up, below r - 1/2 down, exactly on either (a tie) moves r to the even
+// neighbour.  Infinite x steps past the clamp and is clamped back; NaN gives 0.  A test
+// compares with quantize_value on random values, ties and their neighbours.
 struct Avx512Quantizer {
-  __m512d s, inv, lo, hi, qlo, qhi, half, one;
-  __m512i sign, magnitude;
+  __m512 s, inv, lo, hi, qlo, qhi, half, one;
 
   __attribute__((target("avx512f"))) Avx512Quantizer(float scale, int qmax) {
-    const double sd = static_cast<double>(scale);
-    s = _mm512_set1_pd(sd), inv = _mm512_set1_pd(1.0 / sd), lo = _mm512_set1_pd(-qmax - 1.0);
-    hi = _mm512_set1_pd(qmax + 1.0), qlo = _mm512_set1_pd(-qmax), qhi = _mm512_set1_pd(qmax);
-    half = _mm512_set1_pd(0.5), one = _mm512_set1_pd(1.0);
-    sign = _mm512_set1_epi64(INT64_MIN), magnitude = _mm512_set1_epi64(INT64_MAX);
+    s = _mm512_set1_ps(scale), inv = _mm512_set1_ps(1.0f / scale), lo = _mm512_set1_ps(-qmax - 1.0f);
+    hi = _mm512_set1_ps(qmax + 1.0f), qlo = _mm512_set1_ps(static_cast<float>(-qmax)), qhi = _mm512_set1_ps(static_cast<float>(qmax));
+    half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
   }
 
-  // Eight values at p, quantized, as int32.
-  __attribute__((target("avx512f"), always_inline)) inline __m256i eight(const float* p) const {
+  // Sixteen values at p, quantized, as int32.
+  __attribute__((target("avx512f"), always_inline)) inline __m512i sixteen(const float* p) const {
     constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC, kTrunc = _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC;
-    const __m512d xd = _mm512_cvtps_pd(_mm256_loadu_ps(p));
-    const __mmask8 number = _mm512_cmp_pd_mask(xd, xd, _CMP_ORD_Q);
-    const __m512d v = _mm512_min_pd(_mm512_max_pd(_mm512_mul_pd(xd, inv), lo), hi);
-    __m512d r = _mm512_roundscale_pd(v, kNearest);
-    const __m512d e = _mm512_fnmadd_pd(r, s, xd);  // x - r·s
-    const __m512d abs_e = _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(e), magnitude));
-    const __m512d twice = _mm512_add_pd(abs_e, abs_e);
-    const __m512d halved = _mm512_mul_pd(r, half);
-    const __mmask8 odd = _mm512_cmp_pd_mask(_mm512_roundscale_pd(halved, kTrunc), halved, _CMP_NEQ_UQ);
-    const __mmask8 step = _mm512_cmp_pd_mask(twice, s, _CMP_GT_OQ) | (_mm512_cmp_pd_mask(twice, s, _CMP_EQ_OQ) & odd);
-    const __m512d toward =
-        _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(one), _mm512_and_si512(_mm512_castpd_si512(e), sign)));
-    r = _mm512_mask_add_pd(r, step, r, toward);
-    r = _mm512_maskz_mov_pd(number, _mm512_min_pd(_mm512_max_pd(r, qlo), qhi));
-    return _mm512_cvtpd_epi32(r);
+    const __m512 x = _mm512_loadu_ps(p);
+    const __mmask16 number = _mm512_cmp_ps_mask(x, x, _CMP_ORD_Q);
+    __m512 r = _mm512_roundscale_ps(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(x, inv), lo), hi), kNearest);
+    const __m512 up = _mm512_fnmadd_ps(_mm512_add_ps(r, half), s, x);  // sign of x - (r + 1/2)·s
+    const __m512 down = _mm512_fnmadd_ps(_mm512_sub_ps(r, half), s, x);  // sign of x - (r - 1/2)·s
+    const __m512 halved = _mm512_mul_ps(r, half);
+    const __mmask16 odd = _mm512_cmp_ps_mask(_mm512_roundscale_ps(halved, kTrunc), halved, _CMP_NEQ_UQ);
+    const __m512 zero = _mm512_setzero_ps();
+    const __mmask16 inc = _mm512_cmp_ps_mask(up, zero, _CMP_GT_OQ) | (_mm512_cmp_ps_mask(up, zero, _CMP_EQ_OQ) & odd);
+    const __mmask16 dec = _mm512_cmp_ps_mask(down, zero, _CMP_LT_OQ) | (_mm512_cmp_ps_mask(down, zero, _CMP_EQ_OQ) & odd);
+    r = _mm512_mask_add_ps(r, inc, r, one);
+    r = _mm512_mask_sub_ps(r, dec, r, one);
+    r = _mm512_maskz_mov_ps(number, _mm512_min_ps(_mm512_max_ps(r, qlo), qhi));
+    return _mm512_cvtps_epi32(r);
   }
 };
 
@@ -111,10 +109,7 @@ __attribute__((target("avx512f"))) std::size_t quantize_avx512(const float* x, s
                                                               int qmax) {
   const Avx512Quantizer z(scale, qmax);
   std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(z.eight(x + i)), z.eight(x + i + 8), 1);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_cvtepi32_epi8(both));
-  }
+  for (; i + 16 <= n; i += 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_cvtepi32_epi8(z.sixteen(x + i)));
   return i;
 }
 #endif
@@ -125,7 +120,7 @@ void quantize(const float* x, std::size_t n, float scale, int8_t* q, int qmax) {
   std::size_t done = 0;
 #ifdef AXEVO_QUANTIZE_AVX512
   static const bool avx512 = __builtin_cpu_supports("avx512f");
-  if (avx512 && scale > 0 && std::isfinite(scale)) done = quantize_avx512(x, n, scale, q, qmax);
+  if (avx512 && scale >= 0x1p-100f && scale <= 0x1p100f) done = quantize_avx512(x, n, scale, q, qmax);
 #endif
   quantize_portable(x + done, n - done, scale, q + done, qmax);
 }
