@@ -238,3 +238,64 @@ TEST_CASE("executor: constant weights (precomputed rows) match weights given as 
     }
   }
 }
+
+TEST_CASE("executor: a Relu folded into the Conv, Gemm or Add before it gives the same floats", "[graph]") {
+  // The executor folds a Relu into the op producing its input when nothing else reads that
+  // value.  Compared with the graph run node by node (evaluate_node: no folding), bit for bit:
+  // Conv with and without bias, Add, Gemm folded; a Conv output read twice and a Gemm output
+  // that is also a graph output keep their Relu nodes.
+  Graph g;
+  g.opset = 13;
+  g.inputs.push_back({"x", DType::Float32, {2, 3, 6, 6}});
+  g.outputs = {"y", "g2"};
+  g.initializers["W1"] = random_tensor({4, 3, 3, 3}, 1);
+  g.initializers["B1"] = random_tensor({4}, 2);
+  g.initializers["W2"] = random_tensor({4, 4, 3, 3}, 3);
+  g.initializers["W3"] = random_tensor({4, 4, 1, 1}, 4);
+  g.initializers["B3"] = random_tensor({4}, 5);
+  g.initializers["G1"] = random_tensor({10, 144}, 6);
+  g.initializers["C1"] = random_tensor({10}, 7);
+  g.initializers["G2"] = random_tensor({5, 10}, 8);
+  std::map<std::string, Attribute> pad1 = {{"pads", ints_attr({1, 1, 1, 1})}};
+  auto with = [](Node n, std::map<std::string, Attribute> a) {
+    n.attributes = std::move(a);
+    return n;
+  };
+  g.nodes.push_back(with(node("Conv", {"x", "W1", "B1"}, {"c1"}), pad1));
+  g.nodes.push_back(node("Relu", {"c1"}, {"r1"}));                       // folded (Conv with bias)
+  g.nodes.push_back(with(node("Conv", {"r1", "W2"}, {"c2"}), pad1));
+  g.nodes.push_back(node("Relu", {"c2"}, {"r2"}));                       // folded (Conv without bias)
+  g.nodes.push_back(node("Add", {"r2", "r1"}, {"a"}));
+  g.nodes.push_back(node("Relu", {"a"}, {"ra"}));                        // folded (Add)
+  g.nodes.push_back(node("Conv", {"ra", "W3", "B3"}, {"c3"}));
+  g.nodes.push_back(node("Relu", {"c3"}, {"r3"}));                       // kept: c3 is read twice
+  g.nodes.push_back(node("Sub", {"c3", "r3"}, {"t"}));
+  g.nodes.push_back(with(node("Flatten", {"t"}, {"f"}), {{"axis", int_attr(1)}}));
+  g.nodes.push_back(with(node("Gemm", {"f", "G1", "C1"}, {"g1"}), {{"transB", int_attr(1)}}));
+  g.nodes.push_back(node("Relu", {"g1"}, {"r4"}));                       // folded (Gemm)
+  g.nodes.push_back(with(node("Gemm", {"r4", "G2"}, {"g2"}), {{"transB", int_attr(1)}}));
+  g.nodes.push_back(node("Relu", {"g2"}, {"y"}));                        // kept: g2 is a graph output
+  check_graph(g, "test");
+
+  Tensor x = random_tensor({2, 3, 6, 6}, 9);
+  x.f()[0] = -0.0f, x.f()[1] = 0.0f;
+  std::map<std::string, Tensor> v = g.initializers;
+  v["x"] = x;
+  for (const Node& n : g.nodes) {
+    std::vector<const Tensor*> in;
+    for (const auto& i : n.inputs) in.push_back(&v.at(i));
+    auto out = evaluate_node(n, g.opset, in);
+    v[n.outputs[0]] = std::move(out[0]);
+  }
+  const int saved = omp_get_max_threads();
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    const auto got = Executor(g).run({{"x", x}});
+    for (const char* name : {"y", "g2"}) {
+      INFO(name << " at " << threads << " threads");
+      REQUIRE(got.at(name).shape == v.at(name).shape);
+      REQUIRE(got.at(name).f32 == v.at(name).f32);
+    }
+  }
+  omp_set_num_threads(saved);
+}

@@ -11,6 +11,7 @@ namespace axevo {
 struct Executor::Impl {
   Graph graph;
   struct Step {
+    std::size_t node = 0;  // index in graph.nodes
     std::unique_ptr<ops::Op> op;
     std::vector<int> inputs;   // value ids, -1 = absent
     std::vector<int> outputs;  // value ids, -1 = unused
@@ -27,6 +28,7 @@ struct Executor::Impl {
   Executor::LayerInputObserver observer;
 
   void compile();
+  void fold_relus();
   std::vector<Tensor> execute(const std::map<std::string, Tensor>& given, std::vector<LayerInfo>* trace,
                               const StatePtr& start = nullptr, const std::function<void(const StatePtr&)>* save = nullptr) const;
 };
@@ -47,6 +49,7 @@ void Executor::Impl::compile() {
   for (std::size_t k = 0; k < graph.nodes.size(); ++k) {
     const Node& n = graph.nodes[k];
     Step s;
+    s.node = k;
     s.op = ops::compile_node(n, graph.node_name(k), graph.opset, &graph.initializers);
     for (const auto& i : n.inputs) s.inputs.push_back(i.empty() ? -1 : id_of(i));
     for (const auto& o : n.outputs) s.outputs.push_back(o.empty() ? -1 : id_of(o));
@@ -60,6 +63,7 @@ void Executor::Impl::compile() {
   kernels.resize(layer_names.size());
   qkernels.resize(layer_names.size());
   for (const auto& o : graph.outputs) outputs.emplace_back(o, id_of(o));
+  fold_relus();
   // Free every computed value after its last use (graph outputs are kept).
   std::vector<int> last(value_names.size(), -1);
   for (std::size_t k = 0; k < steps.size(); ++k)
@@ -68,6 +72,38 @@ void Executor::Impl::compile() {
   for (const auto& o : outputs) last[static_cast<std::size_t>(o.second)] = -2;
   for (std::size_t v = 0; v < last.size(); ++v)
     if (last[v] >= 0 && !constants[v]) steps[static_cast<std::size_t>(last[v])].release.push_back(static_cast<int>(v));
+}
+
+// A Relu whose input is read by nothing else (not a graph output either) and produced by an
+// op that can apply ReLU itself (Conv, Gemm, float Add) is folded into that op: one pass over
+// the tensor and one tensor fewer.  The values are the same floats (ops::relu_value).
+void Executor::Impl::fold_relus() {
+  std::vector<int> readers(value_names.size(), 0), producer(value_names.size(), -1);
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    for (int v : steps[k].inputs)
+      if (v >= 0) ++readers[static_cast<std::size_t>(v)];
+    for (int v : steps[k].outputs)
+      if (v >= 0) producer[static_cast<std::size_t>(v)] = static_cast<int>(k);
+  }
+  for (const auto& o : outputs) ++readers[static_cast<std::size_t>(o.second)];
+  std::vector<char> folded(steps.size(), 0);
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    Step& relu = steps[k];
+    if (graph.nodes[relu.node].op_type != "Relu" || relu.inputs.size() != 1 || relu.outputs.size() != 1) continue;
+    const int v = relu.inputs[0];
+    if (v < 0 || relu.outputs[0] < 0 || constants[static_cast<std::size_t>(v)] || readers[static_cast<std::size_t>(v)] != 1) continue;
+    const int p = producer[static_cast<std::size_t>(v)];
+    if (p < 0 || folded[static_cast<std::size_t>(p)]) continue;
+    Step& prod = steps[static_cast<std::size_t>(p)];
+    if (prod.outputs.empty() || prod.outputs[0] != v || !prod.op->absorb_relu()) continue;
+    prod.outputs[0] = relu.outputs[0];
+    producer[static_cast<std::size_t>(relu.outputs[0])] = p;
+    folded[k] = 1;
+  }
+  std::vector<Step> kept;
+  for (std::size_t k = 0; k < steps.size(); ++k)
+    if (!folded[k]) kept.push_back(std::move(steps[k]));
+  steps = std::move(kept);
 }
 
 std::vector<Tensor> Executor::Impl::execute(const std::map<std::string, Tensor>& given, std::vector<LayerInfo>* trace,
@@ -131,7 +167,7 @@ std::vector<Tensor> Executor::Impl::execute(const std::map<std::string, Tensor>&
     in.reserve(s.inputs.size());
     for (int v : s.inputs) {
       const Tensor* t = v < 0 ? nullptr : ptr[static_cast<std::size_t>(v)];
-      if (v >= 0 && !t) throw Error("node '" + graph.node_name(k) + "': value '" + value_names[static_cast<std::size_t>(v)] + "' is not computed");
+      if (v >= 0 && !t) throw Error("node '" + graph.node_name(s.node) + "': value '" + value_names[static_cast<std::size_t>(v)] + "' is not computed");
       in.push_back(t);
     }
     if (observer && s.op->approximable() && !in.empty() && in[0]) observer(layer_names[static_cast<std::size_t>(s.op->layer_slot)], *in[0]);
@@ -139,13 +175,13 @@ std::vector<Tensor> Executor::Impl::execute(const std::map<std::string, Tensor>&
     try {
       s.op->run(in, out, ctx);
     } catch (const Error& e) {
-      throw Error("node '" + graph.node_name(k) + "' (" + graph.nodes[k].op_type + "): " + e.what());
+      throw Error("node '" + graph.node_name(s.node) + "' (" + graph.nodes[s.node].op_type + "): " + e.what());
     }
     if (trace && s.op->approximable()) {
       LayerInfo info;
-      info.name = graph.node_name(k);
-      info.op_type = graph.nodes[k].op_type;
-      info.node_index = k;
+      info.name = graph.node_name(s.node);
+      info.op_type = graph.nodes[s.node].op_type;
+      info.node_index = s.node;
       s.op->describe(in, out, info);
       trace->push_back(std::move(info));
     }

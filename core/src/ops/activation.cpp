@@ -34,7 +34,7 @@ class ActivationOp : public Op {
   float alpha_, beta_;
 };
 
-float relu(float x, float, float) { return x > 0 ? x : 0.0f; }
+float relu(float x, float, float) { return relu_value(x); }
 float leaky_relu(float x, float a, float) { return x >= 0 ? x : a * x; }
 float sigmoid(float x, float, float) { return 1.0f / (1.0f + std::exp(-x)); }
 float tanh_(float x, float, float) { return std::tanh(x); }

@@ -36,13 +36,18 @@ class ConvOp : public Op {
     const int64_t Cg = C / G, Mg = M / G, P = g.out_size(), Kc = Cg * g.k_size(), In = g.in_size();
     if (b && (b->numel() != M)) runtime_fail("B must have " + std::to_string(M) + " values");
     const QuantizedKernel* qk = ctx.quantized(layer_slot);
+    // Bias, then the absorbed ReLU, on one image's output while it is in cache.
     auto add_bias = [&](int64_t n) {
-      if (b)
-        for (int64_t m = 0; m < M; ++m) {
-          float* yp = y.f() + (n * M + m) * P;
-          const float bias = b->f()[m];
+      for (int64_t m = 0; m < M; ++m) {
+        float* yp = y.f() + (n * M + m) * P;
+        const float bias = b ? b->f()[m] : 0.0f;
+        if (b && relu_)
+          for (int64_t k = 0; k < P; ++k) yp[k] = relu_value(yp[k] + bias);
+        else if (b)
           for (int64_t k = 0; k < P; ++k) yp[k] += bias;
-        }
+        else if (relu_)
+          for (int64_t k = 0; k < P; ++k) yp[k] = relu_value(yp[k]);
+      }
     };
     if (qk) {
       // int8: quantize each image's input once, im2col bytes (k-major), and hand several
@@ -177,10 +182,12 @@ class ConvOp : public Op {
     info.macs = out[0].numel() * (w.numel() / w.shape[0]);
     info.params = w.numel() + (in.size() > 2 && in[2] ? in[2]->numel() : 0);
   }
+  bool absorb_relu() override { return relu_ = true; }
 
  private:
   WindowAttrs a_;
   int64_t group_;
+  bool relu_ = false;
 };
 
 std::unique_ptr<Op> make_conv(NodeReader& r) {

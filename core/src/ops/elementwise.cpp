@@ -69,14 +69,28 @@ class BinaryOp : public Op {
       slope.shape.assign(static_cast<std::size_t>(a.rank() - 1), 1);
       slope.shape[0] = b.numel();
       out[0] = binary(kind_, a, slope);
+    } else if (relu_ && a.dtype == DType::Float32 && b.dtype == DType::Float32 && a.shape == b.shape) {
+      Tensor y(DType::Float32, a.shape);  // residual connection + ReLU: one loop
+      const float *pa = a.f(), *pb = b.f();
+      float* py = y.f();
+      for (int64_t k = 0, n = y.numel(); k < n; ++k) py[k] = relu_value(pa[k] + pb[k]);
+      out[0] = std::move(y);
+      return;
     } else {
       out[0] = binary(kind_, a, b);
     }
+    if (relu_) {
+      if (out[0].dtype != DType::Float32) runtime_fail("the Relu folded into this Add needs float32, not " + dtype_name(out[0].dtype));
+      for (auto& v : out[0].f32) v = relu_value(v);
+    }
   }
+  // Float Add only (ResNet's residual connections).
+  bool absorb_relu() override { return kind_ == Binary::Add && (relu_ = true); }
 
  private:
   Binary kind_;
   bool channel_slope_;
+  bool relu_ = false;
 };
 
 Tensor binary(Binary kind, const Tensor& a, const Tensor& b) {

@@ -58,8 +58,11 @@ class GemmOp : public Op {
       for (int64_t m = 0; m < M; ++m)
         for (int64_t n = 0; n < N; ++n) y.f()[m * N + n] += beta_ * c->f()[m * sc[0] + n * sc[1]];
     }
+    if (relu_)
+      for (auto& v : y.f32) v = relu_value(v);
     out[0] = std::move(y);
   }
+  bool absorb_relu() override { return relu_ = true; }
 
   void describe(const std::vector<const Tensor*>& in, const std::vector<Tensor>& out, LayerInfo& info) const override {
     info.input_shape = in[0]->shape;
@@ -73,6 +76,7 @@ class GemmOp : public Op {
   float alpha_, beta_;
   bool ta_, tb_;
   std::vector<float> w_rows_;
+  bool relu_ = false;
 };
 
 std::unique_ptr<Op> make_gemm(NodeReader& r) {

@@ -39,11 +39,18 @@ inline MatMulProblem matmul_problem(int64_t M, int64_t N, int64_t K, const float
   return p;
 }
 
+// ONNX Relu on one value (the Relu op and the ops that absorb it use this one definition).
+inline float relu_value(float x) { return x > 0 ? x : 0.0f; }
+
 class Op {
  public:
   virtual ~Op() = default;
   // `in[k]` is null for an absent optional input; `out` has one tensor per node output.
   virtual void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, const RunContext& ctx) const = 0;
+
+  // Asks the op to apply ReLU (relu_value) to its first output itself, so that the executor
+  // can drop a Relu node that is the only reader of that output: true when it will.
+  virtual bool absorb_relu() { return false; }
 
   // Approximable layers only: fills op_type, shapes, macs and params from one run.
   virtual bool approximable() const { return false; }
