@@ -75,7 +75,7 @@ void Executor::Impl::compile() {
 }
 
 // A Relu whose input is read by nothing else (not a graph output either) and produced by an
-// op that can apply ReLU itself (Conv, Gemm, float Add) is folded into that op: one pass over
+// op that can apply ReLU itself (Conv, Gemm, Add) is folded into that op: one pass over
 // the tensor and one tensor fewer.  The values are the same floats (ops::relu_value).
 void Executor::Impl::fold_relus() {
   std::vector<int> readers(value_names.size(), 0), producer(value_names.size(), -1);

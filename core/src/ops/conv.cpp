@@ -36,8 +36,8 @@ class ConvOp : public Op {
     const int64_t Cg = C / G, Mg = M / G, P = g.out_size(), Kc = Cg * g.k_size(), In = g.in_size();
     if (b && (b->numel() != M)) runtime_fail("B must have " + std::to_string(M) + " values");
     const QuantizedKernel* qk = ctx.quantized(layer_slot);
-    // Bias, then the absorbed ReLU, on one image's output while it is in cache.
-    auto add_bias = [&](int64_t n) {
+    // Bias, then the absorbed ReLU (if any), on one image's output while it is in cache.
+    auto finish_image = [&](int64_t n) {
       for (int64_t m = 0; m < M; ++m) {
         float* yp = y.f() + (n * M + m) * P;
         const float bias = b ? b->f()[m] : 0.0f;
@@ -98,7 +98,7 @@ class ConvOp : public Op {
           p.y_block_stride = M * P;
           qk->matmul(p);
         }
-        for (int64_t i = 0; i < nb; ++i) add_bias(n0 + i);
+        for (int64_t i = 0; i < nb; ++i) finish_image(n0 + i);
       });
     } else {
       parallel_for(N, [&](int64_t n) {  // float (or a kernel without the int8 protocol): im2col floats
@@ -107,7 +107,7 @@ class ConvOp : public Op {
           im2col(g, x.f() + (n * C + gi * Cg) * In, Cg, col.data());
           run_matmul(ctx, layer_slot, matmul_problem(P, Mg, Kc, col.data(), Kc, w.f() + gi * Mg * Kc, Kc, y.f() + (n * M + gi * Mg) * P, 1, P));
         }
-        add_bias(n);
+        finish_image(n);
       });
     }
     out[0] = std::move(y);

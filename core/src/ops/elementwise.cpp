@@ -84,7 +84,7 @@ class BinaryOp : public Op {
       for (auto& v : out[0].f32) v = relu_value(v);
     }
   }
-  // Float Add only (ResNet's residual connections).
+  // Add only (ResNet's residual connections); a folded Relu on int64 fails as the Relu would.
   bool absorb_relu() override { return kind_ == Binary::Add && (relu_ = true); }
 
  private:
