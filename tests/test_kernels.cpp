@@ -80,12 +80,9 @@ struct ThreadGuard {
 const OperandOrder kOrders[] = {OperandOrder::ActivationFirst, OperandOrder::WeightFirst};
 const int kThreads[] = {1, 2};
 
-// Runs approx_gemm on every path and thread count and compares with the reference.
-void check_gemm(const Table& table, OperandOrder order, const PreparedTable& prepared, int M, int N, int K,
-                std::mt19937& rng, double zero_fraction = 0.0, int pad = 0) {
-  const int ldx = K + pad, ldw = K + 2 * pad, ldy = N + 3 * pad;
-  const auto X = random_bytes(static_cast<std::size_t>(std::max(M, 1)) * ldx, rng, zero_fraction);
-  const auto W = random_bytes(static_cast<std::size_t>(std::max(N, 1)) * ldw, rng);
+// Runs approx_gemm on X, W on every path and thread count and compares with the reference.
+void check_gemm_on(const Table& table, OperandOrder order, const PreparedTable& prepared, int M, int N, int K,
+                   const std::vector<int8_t>& X, int ldx, const std::vector<int8_t>& W, int ldw, int ldy) {
   std::vector<int32_t> ref(static_cast<std::size_t>(std::max(M, 1)) * ldy, -7);
   approx_gemm_reference(table, order, M, N, K, X.data(), ldx, W.data(), ldw, ref.data(), ldy);
   for (KernelPath path : available_kernel_paths())
@@ -97,6 +94,15 @@ void check_gemm(const Table& table, OperandOrder order, const PreparedTable& pre
                 << " order=" << (order == OperandOrder::ActivationFirst ? "activation-first" : "weight-first"));
       REQUIRE(y == ref);
     }
+}
+
+// The same on random operands (zero_fraction of X set to 0), rows `pad` longer than K.
+void check_gemm(const Table& table, OperandOrder order, const PreparedTable& prepared, int M, int N, int K,
+                std::mt19937& rng, double zero_fraction = 0.0, int pad = 0) {
+  const int ldx = K + pad, ldw = K + 2 * pad, ldy = N + 3 * pad;
+  const auto X = random_bytes(static_cast<std::size_t>(std::max(M, 1)) * ldx, rng, zero_fraction);
+  const auto W = random_bytes(static_cast<std::size_t>(std::max(N, 1)) * ldw, rng);
+  check_gemm_on(table, order, prepared, M, N, K, X, ldx, W, ldw, ldy);
 }
 
 struct Shape {
@@ -245,16 +251,7 @@ TEST_CASE("approx_gemm: lane panels of non-negative bytes (post-ReLU activations
         for (auto& v : X) v = static_cast<int8_t>(nonneg(rng));
         for (auto& v : W) v = static_cast<int8_t>(nonneg(rng));
         if (neg >= 0) (N >= 128 ? W : X)[static_cast<std::size_t>(neg) * K + 1] = -5;
-        std::vector<int32_t> ref(static_cast<std::size_t>(M) * N);
-        approx_gemm_reference(*t.table, order, M, N, K, X.data(), K, W.data(), K, ref.data(), N);
-        for (KernelPath path : available_kernel_paths())
-          for (int threads : kThreads) {
-            omp_set_num_threads(threads);
-            std::vector<int32_t> y(ref.size(), -7);
-            approx_gemm(prepared, M, N, K, X.data(), K, W.data(), K, y.data(), N, path);
-            INFO("M=" << M << " N=" << N << " K=" << K << " path=" << kernel_path_name(path) << " threads=" << threads);
-            REQUIRE(y == ref);
-          }
+        check_gemm_on(*t.table, order, prepared, M, N, K, X, K, W, K, N);
       }
     }
 }
@@ -299,16 +296,7 @@ TEST_CASE("approx_gemm: int16 partial sums stay in range at the bounds (large ta
         std::uniform_int_distribution<std::size_t> pick(0, ws.size() - 1);
         for (int k = 0; k < K; ++k) W[static_cast<std::size_t>(n) * K + k] = n % 9 == 8 ? static_cast<int8_t>(byte(rng)) : ws[pick(rng)];
       }
-      std::vector<int32_t> ref(static_cast<std::size_t>(M) * N);
-      approx_gemm_reference(table, order, M, N, K, X.data(), K, W.data(), K, ref.data(), N);
-      for (KernelPath path : available_kernel_paths())
-        for (int threads : kThreads) {
-          omp_set_num_threads(threads);
-          std::vector<int32_t> y(ref.size(), -7);
-          approx_gemm(prepared, M, N, K, X.data(), K, W.data(), K, y.data(), N, path);
-          INFO("M=" << M << " N=" << N << " K=" << K << " path=" << kernel_path_name(path) << " threads=" << threads);
-          REQUIRE(y == ref);
-        }
+      check_gemm_on(table, order, prepared, M, N, K, X, K, W, K, N);
     }
   }
 }
