@@ -53,29 +53,25 @@ struct Emulator::LayerState {
   std::shared_ptr<const Weights> weights_for(const float* wf, int64_t ldw, int64_t N, int64_t K, float tensor_scale,
                                              bool pack = false) {
     std::lock_guard<std::mutex> lock(mutex);
-    auto it = weights.find(wf);
-    if (it != weights.end()) {
-      if (pack && !it->second->packed)
-        it->second->packed = std::make_unique<kernels::PackedRows>(*table, static_cast<int>(N), static_cast<int>(K),
-                                                                   it->second->q.data(), K, 1, false);
-      return it->second;
-    }
-    auto w = std::make_shared<Weights>();
-    w->q.resize(static_cast<std::size_t>(N * K));
-    w->scale.resize(static_cast<std::size_t>(N));
-    for (int64_t n = 0; n < N; ++n) {
-      const float* row = wf + n * ldw;
-      float s = tensor_scale;
-      if (per_channel) {
-        float m = 0;
-        for (int64_t k = 0; k < K; ++k) m = std::max(m, std::fabs(row[k]));
-        s = quant::scale_from_threshold(m, qmax);
+    std::shared_ptr<Weights>& w = weights[wf];
+    if (!w) {
+      w = std::make_shared<Weights>();
+      w->q.resize(static_cast<std::size_t>(N * K));
+      w->scale.resize(static_cast<std::size_t>(N));
+      for (int64_t n = 0; n < N; ++n) {
+        const float* row = wf + n * ldw;
+        float s = tensor_scale;
+        if (per_channel) {
+          float m = 0;
+          for (int64_t k = 0; k < K; ++k) m = std::max(m, std::fabs(row[k]));
+          s = quant::scale_from_threshold(m, qmax);
+        }
+        w->scale[static_cast<std::size_t>(n)] = s;
+        quant::quantize(row, static_cast<std::size_t>(K), s, w->q.data() + n * K, qmax);
       }
-      w->scale[static_cast<std::size_t>(n)] = s;
-      quant::quantize(row, static_cast<std::size_t>(K), s, w->q.data() + n * K, qmax);
     }
-    if (pack) w->packed = std::make_unique<kernels::PackedRows>(*table, static_cast<int>(N), static_cast<int>(K), w->q.data(), K, 1, false);
-    weights.emplace(wf, w);
+    if (pack && !w->packed)
+      w->packed = std::make_unique<kernels::PackedRows>(*table, static_cast<int>(N), static_cast<int>(K), w->q.data(), K, 1, false);
     return w;
   }
 

@@ -76,40 +76,28 @@ void quantize_portable(const float* x, std::size_t n, float scale, int8_t* q, in
 // r + 1/2 moves r up, below r - 1/2 down, exactly on either (a tie) moves r to the even
 // neighbour.  Infinite x steps past the clamp and is clamped back; NaN gives 0.  A test
 // compares with quantize_value on random values, ties and their neighbours.
-struct Avx512Quantizer {
-  __m512 s, inv, lo, hi, qlo, qhi, half, one;
-
-  __attribute__((target("avx512f"))) Avx512Quantizer(float scale, int qmax) {
-    s = _mm512_set1_ps(scale), inv = _mm512_set1_ps(1.0f / scale), lo = _mm512_set1_ps(-qmax - 1.0f);
-    hi = _mm512_set1_ps(qmax + 1.0f), qlo = _mm512_set1_ps(static_cast<float>(-qmax)), qhi = _mm512_set1_ps(static_cast<float>(qmax));
-    half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
-  }
-
-  // Sixteen values at p, quantized, as int32.
-  __attribute__((target("avx512f"), always_inline)) inline __m512i sixteen(const float* p) const {
-    constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC, kTrunc = _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC;
-    const __m512 x = _mm512_loadu_ps(p);
-    const __mmask16 number = _mm512_cmp_ps_mask(x, x, _CMP_ORD_Q);
-    __m512 r = _mm512_roundscale_ps(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(x, inv), lo), hi), kNearest);
-    const __m512 up = _mm512_fnmadd_ps(_mm512_add_ps(r, half), s, x);  // sign of x - (r + 1/2)·s
-    const __m512 down = _mm512_fnmadd_ps(_mm512_sub_ps(r, half), s, x);  // sign of x - (r - 1/2)·s
-    const __m512 halved = _mm512_mul_ps(r, half);
-    const __mmask16 odd = _mm512_cmp_ps_mask(_mm512_roundscale_ps(halved, kTrunc), halved, _CMP_NEQ_UQ);
-    const __m512 zero = _mm512_setzero_ps();
-    const __mmask16 inc = _mm512_cmp_ps_mask(up, zero, _CMP_GT_OQ) | (_mm512_cmp_ps_mask(up, zero, _CMP_EQ_OQ) & odd);
-    const __mmask16 dec = _mm512_cmp_ps_mask(down, zero, _CMP_LT_OQ) | (_mm512_cmp_ps_mask(down, zero, _CMP_EQ_OQ) & odd);
-    r = _mm512_mask_add_ps(r, inc, r, one);
-    r = _mm512_mask_sub_ps(r, dec, r, one);
-    r = _mm512_maskz_mov_ps(number, _mm512_min_ps(_mm512_max_ps(r, qlo), qhi));
-    return _mm512_cvtps_epi32(r);
-  }
-};
-
 __attribute__((target("avx512f"))) std::size_t quantize_avx512(const float* x, std::size_t n, float scale, int8_t* q,
                                                               int qmax) {
-  const Avx512Quantizer z(scale, qmax);
+  constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC, kTrunc = _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC;
+  const __m512 s = _mm512_set1_ps(scale), inv = _mm512_set1_ps(1.0f / scale), lo = _mm512_set1_ps(-qmax - 1.0f),
+               hi = _mm512_set1_ps(qmax + 1.0f), qlo = _mm512_set1_ps(static_cast<float>(-qmax)),
+               qhi = _mm512_set1_ps(static_cast<float>(qmax)), half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f),
+               zero = _mm512_setzero_ps();
   std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_cvtepi32_epi8(z.sixteen(x + i)));
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_loadu_ps(x + i);
+    const __mmask16 number = _mm512_cmp_ps_mask(v, v, _CMP_ORD_Q);
+    __m512 r = _mm512_roundscale_ps(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(v, inv), lo), hi), kNearest);
+    const __m512 up = _mm512_fnmadd_ps(_mm512_add_ps(r, half), s, v);    // sign of x - (r + 1/2)·s
+    const __m512 down = _mm512_fnmadd_ps(_mm512_sub_ps(r, half), s, v);  // sign of x - (r - 1/2)·s
+    const __m512 halved = _mm512_mul_ps(r, half);
+    const __mmask16 odd = _mm512_cmp_ps_mask(_mm512_roundscale_ps(halved, kTrunc), halved, _CMP_NEQ_UQ);
+    const __mmask16 inc = _mm512_cmp_ps_mask(up, zero, _CMP_GT_OQ) | (_mm512_cmp_ps_mask(up, zero, _CMP_EQ_OQ) & odd);
+    const __mmask16 dec = _mm512_cmp_ps_mask(down, zero, _CMP_LT_OQ) | (_mm512_cmp_ps_mask(down, zero, _CMP_EQ_OQ) & odd);
+    r = _mm512_mask_sub_ps(_mm512_mask_add_ps(r, inc, r, one), dec, r, one);
+    r = _mm512_maskz_mov_ps(number, _mm512_min_ps(_mm512_max_ps(r, qlo), qhi));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(r)));
+  }
   return i;
 }
 #endif
