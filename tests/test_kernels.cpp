@@ -217,6 +217,44 @@ TEST_CASE("approx_gemm: row strides, narrow N (transposed blocking) and empty si
   CHECK_THROWS_AS(approx_gemm(prepared, 2, 2, 3, &x, 2, &x, 3, &y, 2), Error);
 }
 
+TEST_CASE("approx_gemm_strided: output columns in blocks (y_n_block) land where the formula puts them", "[kernels]") {
+  // Y(m, n) at Y[m*y_m + (n / B)*S + (n % B)*y_n] (a convolution's several images per GEMM):
+  // wide N (lanes over N: runs split at block edges, also inside one tile) and narrow N
+  // (lanes over M), contiguous and strided columns; nothing outside the formula is written.
+  ThreadGuard guard;
+  std::mt19937 rng(12);
+  const Table& evo = *all_tables().at(4).table;
+  const PreparedTable prepared(evo);
+  const std::vector<std::array<int, 5>> cases = {{7, 300, 19, 49, 1}, {9, 200, 11, 64, 1}, {6, 400, 9, 150, 1},
+                                                 {300, 10, 13, 4, 1},  {5, 150, 7, 30, 2},  {130, 6, 9, 5, 3}};
+  for (auto [M, N, K, B, y_n] : cases) {
+    const auto X = random_bytes(static_cast<std::size_t>(M) * K, rng, 0.2), W = random_bytes(static_cast<std::size_t>(N) * K, rng);
+    std::vector<int32_t> ref(static_cast<std::size_t>(M) * N);
+    approx_gemm_reference(evo, OperandOrder::ActivationFirst, M, N, K, X.data(), K, W.data(), K, ref.data(), N);
+    const std::ptrdiff_t y_m = static_cast<std::ptrdiff_t>(B) * y_n + 3, S = y_m * M + 11, blocks = (N + B - 1) / B;
+    for (KernelPath path : available_kernel_paths())
+      for (int threads : kThreads) {
+        omp_set_num_threads(threads);
+        std::vector<int32_t> Y(static_cast<std::size_t>(S * blocks), -7);
+        StridedGemm g;
+        g.M = M, g.N = N, g.K = K;
+        g.L = X.data(), g.l_m = K, g.R = W.data(), g.r_n = K;
+        g.Y = Y.data(), g.y_m = y_m, g.y_n = y_n, g.y_n_block = B, g.y_n_block_stride = S;
+        approx_gemm_strided(prepared, g, path);
+        std::vector<int32_t> expect(Y.size(), -7);
+        for (int m = 0; m < M; ++m)
+          for (int n = 0; n < N; ++n)
+            expect[static_cast<std::size_t>(m * y_m + (n / B) * S + (n % B) * y_n)] = ref[static_cast<std::size_t>(m) * N + n];
+        INFO("M " << M << " N " << N << " K " << K << " block " << B << " y_n " << y_n << " path " << kernel_path_name(path)
+                  << " threads " << threads);
+        REQUIRE(Y == expect);
+      }
+  }
+  StridedGemm bad;
+  bad.M = bad.N = bad.K = 1, bad.y_n_block = 0;
+  CHECK_THROWS_AS(approx_gemm_strided(prepared, bad), Error);
+}
+
 TEST_CASE("approx_gemm: zero skipping is exact for tables with and without M(0, w) == 0", "[kernels]") {
   ThreadGuard guard;
   std::mt19937 rng(4);
@@ -409,7 +447,10 @@ std::vector<Conv2dParams> conv_cases() {
       conv(3, 2, 5, 5, 3, 5, 5, 1, 1, 2, 2, 1, 1, 1),    conv(1, 3, 33, 31, 5, 3, 3, 2, 1, 1, 0, 1, 2, 1),
       conv(1, 4, 9, 7, 8, 3, 3, 2, 2, 1, 1, 1, 1, 4),    conv(1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1),
       conv(4, 16, 15, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16),  // many (image, group) tasks: parallel outside
-      conv(5, 2, 20, 40, 3, 3, 3, 2, 1, 1, 1, 1, 1, 1)};    // 400 output pixels: 3 images per GEMM, then 2
+      conv(5, 2, 20, 40, 3, 3, 3, 2, 1, 1, 1, 1, 1, 1),     // 400 output pixels: 3 images per GEMM, then 2
+      conv(6, 16, 14, 14, 8, 1, 1, 2, 2, 0, 0, 1, 1, 1),    // strided 1x1 (odd rows never read), 6 images per GEMM
+      conv(3, 3, 9, 37, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1),     // the same, odd width (two SSE2 steps per row)
+      conv(3, 3, 8, 11, 4, 1, 1, 2, 2, 1, 1, 1, 1, 1)};     // strided 1x1 with padding (the padded buffer)
   if (!kSanitized) v.push_back(conv(2, 16, 12, 12, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1));
   return v;
 }

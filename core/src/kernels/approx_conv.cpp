@@ -7,7 +7,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "axevo/error.hpp"
 
@@ -77,33 +81,93 @@ void ConvTranspose2dParams::validate() const {
 // PaddedIm2col
 
 PaddedIm2col::PaddedIm2col(const Im2colGeometry& g) : g_(g) {
+  direct_ = g.kernel_h == 1 && g.kernel_w == 1 && g.pad_top == 0 && g.pad_left == 0;
+  if (direct_) return;
   const std::ptrdiff_t rows = std::max((g.out_h - 1) * g.stride_h + (g.kernel_h - 1) * g.dilation_h + 1, g.pad_top + g.in_h);
   const std::ptrdiff_t cols = std::max((g.out_w - 1) * g.stride_w + (g.kernel_w - 1) * g.dilation_w + 1, g.pad_left + g.in_w);
   phase_w_ = (cols + g.stride_w - 1) / g.stride_w;
   pitch_ = phase_w_ * g.stride_w;
   plane_ = rows * pitch_;
   buf_.assign(static_cast<std::size_t>(g.channels * plane_ + kSlack), 0);  // block copies read past the end
+  // The input rows some tap reads (a strided 1x1 kernel skips the others).
+  read_row_.assign(static_cast<std::size_t>(g.in_h), 0);
+  for (std::ptrdiff_t oh = 0; oh < g.out_h; ++oh)
+    for (std::ptrdiff_t kh = 0; kh < g.kernel_h; ++kh) {
+      const std::ptrdiff_t ih = oh * g.stride_h + kh * g.dilation_h - g.pad_top;
+      if (ih >= 0 && ih < g.in_h) read_row_[static_cast<std::size_t>(ih)] = 1;
+    }
 }
 
 void PaddedIm2col::load(const int8_t* x) {
   const std::ptrdiff_t H = g_.in_h, W = g_.in_w, s = g_.stride_w, pl = g_.pad_left, pitch = pitch_, plane = plane_;
   for (std::ptrdiff_t c = 0; c < g_.channels; ++c)
     for (std::ptrdiff_t ih = 0; ih < H; ++ih, x += W) {
+      if (!read_row_[static_cast<std::size_t>(ih)]) continue;
       int8_t* row = buf_.data() + c * plane + (ih + g_.pad_top) * pitch;
       if (s == 1) {
         std::copy(x, x + W, row + pl);
-        continue;
-      }
-      // Padded column pc = iw + pad_left goes to phase pc % s, index pc / s (counted, not divided).
-      std::ptrdiff_t q = pl % s, j = pl / s;
-      for (std::ptrdiff_t iw = 0; iw < W; ++iw) {
-        row[q * phase_w_ + j] = x[iw];
-        if (++q == s) q = 0, ++j;
+      } else if (s == 2) {
+        // Column iw = 2t + u goes to phase (pl + u) % 2, index t + (pl + u) / 2: two plain
+        // loops the compiler vectorizes.
+        int8_t* even = row + (pl % 2) * phase_w_ + pl / 2;
+        int8_t* odd = row + ((pl + 1) % 2) * phase_w_ + (pl + 1) / 2;
+        for (std::ptrdiff_t t = 0; t < (W + 1) / 2; ++t) even[t] = x[2 * t];
+        for (std::ptrdiff_t t = 0; t < W / 2; ++t) odd[t] = x[2 * t + 1];
+      } else {
+        // Padded column pc = iw + pad_left goes to phase pc % s, index pc / s (counted, not divided).
+        std::ptrdiff_t q = pl % s, j = pl / s;
+        for (std::ptrdiff_t iw = 0; iw < W; ++iw) {
+          row[q * phase_w_ + j] = x[iw];
+          if (++q == s) q = 0, ++j;
+        }
       }
     }
 }
 
-void PaddedIm2col::im2col(int8_t* col, std::ptrdiff_t ld) const {
+void PaddedIm2col::im2col(const int8_t* x, int8_t* col, std::ptrdiff_t ld) {
+  if (direct_) {
+    direct_im2col(x, col, ld);
+  } else {
+    load(x);
+    padded_im2col(col, ld);
+  }
+}
+
+void PaddedIm2col::direct_im2col(const int8_t* x, int8_t* col, std::ptrdiff_t ld) const {
+  const std::ptrdiff_t H = g_.in_h, W = g_.in_w, Ho = g_.out_h, Wo = g_.out_w, sh = g_.stride_h, sw = g_.stride_w;
+  const int8_t* end = x + g_.channels * H * W;
+  for (std::ptrdiff_t c = 0; c < g_.channels; ++c) {
+    const int8_t* xc = x + c * H * W;
+    int8_t* d = col + c * ld;
+    if (sh == 1 && sw == 1) {
+      std::memcpy(d, xc, static_cast<std::size_t>(H * W));
+      continue;
+    }
+    for (std::ptrdiff_t oh = 0; oh < Ho; ++oh, d += Wo) {
+      const int8_t* src = xc + oh * sh * W;
+      std::ptrdiff_t ow = 0;
+      if (sw == 1) {
+        std::memcpy(d, src, static_cast<std::size_t>(Wo));
+        continue;
+      }
+#if defined(__SSE2__)
+      if (sw == 2) {
+        // The even bytes of 32 input bytes (read inside the image only); a store may run up to
+        // 15 bytes past this row's end, into the next row's place or the slack.
+        const __m128i low = _mm_set1_epi16(0x00ff);
+        for (; ow < Wo && src + 2 * ow + 32 <= end; ow += 16) {
+          const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * ow));
+          const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * ow + 16));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(d + ow), _mm_packus_epi16(_mm_and_si128(a, low), _mm_and_si128(b, low)));
+        }
+      }
+#endif
+      for (; ow < Wo; ++ow) d[ow] = src[ow * sw];
+    }
+  }
+}
+
+void PaddedIm2col::padded_im2col(int8_t* col, std::ptrdiff_t ld) const {
   const std::ptrdiff_t Ho = g_.out_h, Wo = g_.out_w, sh = g_.stride_h, dh = g_.dilation_h, sw = g_.stride_w,
                        dw = g_.dilation_w, KH = g_.kernel_h, KW = g_.kernel_w, pitch = pitch_, plane = plane_,
                        phase_w = phase_w_;
@@ -179,27 +243,23 @@ void approx_conv2d(const PreparedTable& table, const Conv2dParams& p, const int8
     geo.dilation_h = p.dilation_h, geo.dilation_w = p.dilation_w, geo.pad_top = p.pad_h, geo.pad_left = p.pad_w;
     PaddedIm2col padded(geo);
     const std::ptrdiff_t ld = im2col_pitch(L);
-    std::vector<int8_t> col(static_cast<std::size_t>(K) * ld);
+    // Written before it is read (lanes [0, L) of every row): left uninitialized.
+    const std::unique_ptr<int8_t[]> col(new int8_t[static_cast<std::size_t>(K) * ld]);
     for (int i = 0; i < nb; ++i) {
-      padded.load(input + (static_cast<std::size_t>(b0 + i) * p.in_channels + static_cast<std::size_t>(g) * cin_g) * plane);
-      padded.im2col(col.data() + i * P, ld);
+      padded.im2col(input + (static_cast<std::size_t>(b0 + i) * p.in_channels + static_cast<std::size_t>(g) * cin_g) * plane,
+                    col.get() + i * P, ld);
     }
-    // Y[co][lane] = sum_k M(col[k][lane], W_g[co][k]): weights are the row operand; with one
-    // image the GEMM writes the output directly, else a scratch block copied per image.
-    std::vector<int32_t> scratch(nb > 1 ? static_cast<std::size_t>(cout_g) * L : 0);
-    int32_t* out_g = output + (static_cast<std::size_t>(b0) * p.out_channels + static_cast<std::size_t>(g) * cout_g) * P;
+    // Y[co][lane] = sum_k M(col[k][lane], W_g[co][k]): weights are the row operand; lane
+    // i*P + pixel is written straight into image b0 + i's output plane.
     StridedGemm gm;
     gm.M = cout_g, gm.N = static_cast<int>(L), gm.K = K;
     gm.L = weight + static_cast<std::size_t>(g) * cout_g * K, gm.l_m = K, gm.l_k = 1;
-    gm.R = col.data(), gm.r_n = 1, gm.r_k = ld;
-    gm.Y = nb > 1 ? scratch.data() : out_g, gm.y_m = nb > 1 ? L : P, gm.y_n = 1;
+    gm.R = col.get(), gm.r_n = 1, gm.r_k = ld;
+    gm.Y = output + (static_cast<std::size_t>(b0) * p.out_channels + static_cast<std::size_t>(g) * cout_g) * P;
+    gm.y_m = P, gm.y_n = 1, gm.y_n_block = P, gm.y_n_block_stride = static_cast<std::ptrdiff_t>(p.out_channels) * P;
     gm.left_is_activation = false;
     gm.packed_left = &packed[static_cast<std::size_t>(g)];
     approx_gemm_strided(table, gm, path, inner_parallel);
-    if (nb > 1)
-      for (int i = 0; i < nb; ++i)
-        for (int co = 0; co < cout_g; ++co)
-          std::copy_n(scratch.data() + co * L + i * P, P, out_g + (static_cast<std::size_t>(i) * p.out_channels + co) * P);
   });
 }
 

@@ -261,12 +261,15 @@ PackedRows::PackedRows(const PreparedTable& table, int rows, int K, const int8_t
 
 void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, KernelPath path, bool parallel) {
   if (g.M < 0 || g.N < 0 || g.K < 0) throw Error("approx_gemm: negative size");
+  if (g.y_n_block <= 0) throw Error("approx_gemm: y_n_block must be positive");
   const detail::KernelTile kernel = resolve(path);
   const int MR = kernel.mr, NR = kernel.nr;
   if (g.M == 0 || g.N == 0) return;
+  // Where column n of Y starts (add m * y_m for row m).
+  auto y_col = [&](std::ptrdiff_t n) { return (n / g.y_n_block) * g.y_n_block_stride + (n % g.y_n_block) * g.y_n; };
   if (g.K == 0) {
     for (int m = 0; m < g.M; ++m)
-      for (int n = 0; n < g.N; ++n) g.Y[m * g.y_m + n * g.y_n] = 0;
+      for (int n = 0; n < g.N; ++n) g.Y[m * g.y_m + y_col(n)] = 0;
     return;
   }
 
@@ -278,7 +281,6 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   const Operand rows = swap ? Operand{g.R, g.r_n, g.r_k} : Operand{g.L, g.l_m, g.l_k};
   const Operand lanes = swap ? Operand{g.L, g.l_m, g.l_k} : Operand{g.R, g.r_n, g.r_k};
   const int n_rows = swap ? g.N : g.M, n_lanes = swap ? g.M : g.N, K = g.K;
-  const std::ptrdiff_t y_r = swap ? g.y_n : g.y_m, y_l = swap ? g.y_m : g.y_n;
   const bool rows_are_activations = g.left_is_activation != swap;
   const detail::TableRows tab{rows_are_activations ? table.activation_major() : table.weight_major(),
                               rows_are_activations ? table.activation_major_planes() : table.weight_major_planes()};
@@ -368,13 +370,30 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
         const std::size_t at = static_cast<std::size_t>(t) * K;
         for (int j0 = 0; j0 < nl; j0 += NR) {
           const detail::MicroKernel fn = low[static_cast<std::size_t>(blk)] ? kernel.fn_low : kernel.fn;
-          fn(tab, apack_p + at * MR, klists_p + at, nks_p[t], b + j0, kLaneBlock, tile);
           const int nj = std::min(NR, nl - j0);
+          // A one-row tile whose lanes are one contiguous run of Y is written there directly.
+          const std::ptrdiff_t l = l0 + j0;
+          if (MR == 1 && !swap && g.y_n == 1 && nj == NR && l % g.y_n_block + NR <= g.y_n_block) {
+            fn(tab, apack_p + at, klists_p + at, nks_p[t], b + j0, kLaneBlock, g.Y + (r0 + i0) * g.y_m + y_col(l));
+            continue;
+          }
+          fn(tab, apack_p + at * MR, klists_p + at, nks_p[t], b + j0, kLaneBlock, tile);
           for (int i = 0; i < mr; ++i) {
-            int32_t* y = g.Y + (r0 + i0 + i) * y_r + (l0 + j0) * y_l;
-            if (y_l == 1) std::memcpy(y, tile + i * NR, static_cast<std::size_t>(nj) * sizeof(int32_t));
-            else
-              for (int j = 0; j < nj; ++j) y[j * y_l] = tile[i * NR + j];
+            const int32_t* src = tile + i * NR;
+            const std::ptrdiff_t r = r0 + i0 + i;
+            if (swap) {  // rows are columns of Y, lanes its rows
+              int32_t* y = g.Y + y_col(r) + l * g.y_m;
+              for (int j = 0; j < nj; ++j) y[j * g.y_m] = src[j];
+            } else {  // lanes are columns of Y: one run per block of y_n_block columns
+              for (std::ptrdiff_t n = l, end = l + nj; n < end;) {
+                const std::ptrdiff_t run = std::min(end - n, g.y_n_block - n % g.y_n_block);
+                int32_t* y = g.Y + r * g.y_m + y_col(n);
+                if (g.y_n == 1) std::memcpy(y, src + (n - l), static_cast<std::size_t>(run) * sizeof(int32_t));
+                else
+                  for (std::ptrdiff_t j = 0; j < run; ++j) y[j * g.y_n] = src[n - l + j];
+                n += run;
+              }
+            }
           }
         }
       }

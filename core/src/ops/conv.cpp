@@ -76,8 +76,7 @@ class ConvOp : public Op {
             // One quantize call per image (it vectorizes over long arrays).
             qk->quantize(x.f() + ((n0 + i) * C + gi * Cg) * In, static_cast<std::size_t>(Cg * In), xq.get());
             if (padded) {
-              pp->load(xq.get());
-              pp->im2col(colq.get() + i * P, ld);
+              pp->im2col(xq.get(), colq.get() + i * P, ld);
             } else {
               im2col_k_major(g, xq.get(), Cg, colq.get() + i * P, ld);
             }

@@ -33,7 +33,9 @@ inline std::ptrdiff_t conv_images_per_gemm(std::ptrdiff_t batch, std::ptrdiff_t 
 // q + 2s, ...  Output row oy of kernel tap (ky, kx) then reads padded row oy*s_h + ky*d_h,
 // phase (kx*d_w) % s_w, from index (kx*d_w) / s_w on: one contiguous run of out_w bytes,
 // copied as a fixed-size block when short.  Borders are zeroed once and never written, so one
-// PaddedIm2col serves image after image.
+// PaddedIm2col serves image after image.  Input rows no tap reads are not copied.  A 1x1
+// kernel without padding needs no buffer: its rows are copied (stride 1) or subsampled
+// (stride 2: 16 outputs per SSE2 step) straight from the input.
 struct Im2colGeometry {
   std::ptrdiff_t channels = 1, in_h = 1, in_w = 1, out_h = 1, out_w = 1, kernel_h = 1, kernel_w = 1;
   std::ptrdiff_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1, pad_top = 0, pad_left = 0;  // pads >= 0
@@ -44,15 +46,21 @@ class PaddedIm2col {
   // writes up to kSlack bytes past its end, which the next row or the slack takes).
   static constexpr std::ptrdiff_t kSlack = 32;
   explicit PaddedIm2col(const Im2colGeometry& g);
-  // Copies one image's input [channels][in_h][in_w] into the interior.
-  void load(const int8_t* x);
-  // col[(c*kernel_h + ky)*kernel_w + kx][oy*out_w + ox], rows `ld` apart; 0 where the tap covers padding.
-  void im2col(int8_t* col, std::ptrdiff_t ld) const;
+  // One image's input x [channels][in_h][in_w] (read only inside those bytes) to
+  // col[(c*kernel_h + ky)*kernel_w + kx][oy*out_w + ox], rows `ld` apart; 0 where the tap
+  // covers padding.  Images side by side in col are written in order (each one's block
+  // copies may write into the next one's place, which is written after it).
+  void im2col(const int8_t* x, int8_t* col, std::ptrdiff_t ld);
 
  private:
+  void load(const int8_t* x);                          // x into the interior of buf_
+  void padded_im2col(int8_t* col, std::ptrdiff_t ld) const;  // buf_ to col
+  void direct_im2col(const int8_t* x, int8_t* col, std::ptrdiff_t ld) const;  // 1x1, no padding
   Im2colGeometry g_;
+  bool direct_ = false;
   std::ptrdiff_t phase_w_ = 0, pitch_ = 0, plane_ = 0;
   std::vector<int8_t> buf_;
+  std::vector<char> read_row_;  // per input row: read by some tap (else load() skips it)
 };
 // A row pitch for col holding L output pixels per row: at least L + kSlack, a multiple of 64.
 inline std::ptrdiff_t im2col_pitch(std::ptrdiff_t L) { return (L + PaddedIm2col::kSlack + 63) / 64 * 64; }

@@ -107,8 +107,11 @@ void approx_gemm(const PreparedTable& table, int M, int N, int K, const int8_t* 
 
 // General form used by the convolutions: any element strides, and the operand roles spelled
 // out.  L is the "left" operand [M][K] (element (m,k) at L[m*l_m + k*l_k]), R the "right"
-// operand [N][K] (element (n,k) at R[n*r_n + k*r_k]), Y[m*y_m + n*y_n] = sum_k product(L, R)
-// where the product is activation x weight and `left_is_activation` says which one L is.
+// operand [N][K] (element (n,k) at R[n*r_n + k*r_k]), Y(m, n) = sum_k product(L, R) where the
+// product is activation x weight and `left_is_activation` says which one L is.  Y(m, n) is at
+// Y[m*y_m + (n / y_n_block)*y_n_block_stride + (n % y_n_block)*y_n]: the columns may come in
+// blocks (a convolution's lanes are the pixels of several images, each image's output plane
+// elsewhere); by default one block.
 // `parallel` allows OpenMP inside (callers that already parallelize pass false).
 class PackedRows;
 struct StridedGemm {
@@ -119,6 +122,7 @@ struct StridedGemm {
   std::ptrdiff_t r_n = 0, r_k = 1;
   int32_t* Y = nullptr;
   std::ptrdiff_t y_m = 0, y_n = 1;
+  std::ptrdiff_t y_n_block = PTRDIFF_MAX, y_n_block_stride = 0;
   bool left_is_activation = true;
   // Optional: L already packed (a layer's weights, the same in every call).  Used when the
   // driver puts L on the kernel's rows (always, unless N is narrower than a lane tile and M is
