@@ -281,14 +281,18 @@ TEST_CASE("approx_gemm: lane panels of non-negative bytes (post-ReLU activations
     for (OperandOrder order : kOrders) {
       const PreparedTable prepared(*t.table, order);
       INFO("table " << t.name);
-      // {M, N, K, negative byte at}: lanes are W (N >= 128) or X (narrow N: transposed); the
-      // last two: both wide, X non-negative, W with a negative byte in row `neg` or none.
-      for (auto [M, N, K, neg] : std::vector<std::array<int, 4>>{
-               {5, 300, 37, -1}, {300, 9, 41, -1}, {7, 600, 19, 590}, {520, 3, 13, 3}, {260, 140, 23, 139}, {200, 300, 17, -1}}) {
+      // {M, N, K, negative byte at lane, at k}: lanes are W (N >= 128) or X (narrow N:
+      // transposed); {260, 140, ...}, {200, 300, ...}: both wide, X non-negative, W with a negative
+      // byte or none; the last three: one lane block shared by two row blocks, packed by both
+      // threads in two k ranges (the negative byte in the second).
+      const std::vector<std::array<int, 5>> cases = {{5, 300, 37, -1, 0},   {300, 9, 41, -1, 0},   {7, 600, 19, 590, 1},
+                                                     {520, 3, 13, 3, 1},    {260, 140, 23, 139, 1}, {200, 300, 17, -1, 0},
+                                                     {256, 20, 50, 255, 48}, {40, 200, 70, 199, 69}, {40, 200, 70, -1, 0}};
+      for (auto [M, N, K, neg, neg_k] : cases) {
         std::vector<int8_t> X(static_cast<std::size_t>(M) * K), W(static_cast<std::size_t>(N) * K);
         for (auto& v : X) v = static_cast<int8_t>(nonneg(rng));
         for (auto& v : W) v = static_cast<int8_t>(nonneg(rng));
-        if (neg >= 0) (N >= 128 ? W : X)[static_cast<std::size_t>(neg) * K + 1] = -5;
+        if (neg >= 0) (N >= 128 ? W : X)[static_cast<std::size_t>(neg) * K + neg_k] = -5;
         check_gemm_on(*t.table, order, prepared, M, N, K, X, K, W, K, N);
       }
     }
@@ -382,6 +386,47 @@ TEST_CASE("approx_gemm: a left operand packed in advance gives the same result, 
               REQUIRE(y == ref);
             }
           }
+      }
+    }
+}
+
+TEST_CASE("approx_gemm: a right operand packed in advance is used when N is narrow, else ignored", "[kernels]") {
+  // A classifier: X activations [M][K] on the left, W weights [N][K] on the right.  With few
+  // outputs (N narrower than a lane tile, M wider) the driver puts W on the kernel's rows and
+  // takes it packed; otherwise (or packed for another table, K or role) W is read as it is.
+  ThreadGuard guard;
+  std::mt19937 rng(13);
+  for (const auto& t : sweep_tables())
+    for (OperandOrder order : kOrders) {
+      const PreparedTable prepared(*t.table, order);
+      const PreparedTable other(exact_table(), order);
+      INFO("table " << t.name);
+      for (auto [M, N, K] : std::vector<std::array<int, 3>>{{300, 9, 21}, {256, 20, 50}, {13, 300, 37}}) {
+        const auto X = random_bytes(static_cast<std::size_t>(M) * K, rng, 0.3), W = random_bytes(static_cast<std::size_t>(N) * K, rng);
+        std::vector<int32_t> ref(static_cast<std::size_t>(M) * N);
+        approx_gemm_reference(*t.table, order, M, N, K, X.data(), K, W.data(), K, ref.data(), N);
+        for (KernelPath path : available_kernel_paths()) {
+          CHECK(right_on_rows(M, N, path) == (N < 64 && M > N));  // every path's lane tile is at least 64 wide
+          for (int threads : kThreads) {
+            omp_set_num_threads(threads);
+            const PackedRows packed(prepared, N, K, W.data(), K, 1, false, path);
+            const PackedRows wrong_table(other, N, K, W.data(), K, 1, false, path);
+            const PackedRows wrong_k(prepared, N, K - 1, W.data(), K, 1, false, path);
+            const PackedRows wrong_role(prepared, N, K, W.data(), K, 1, true, path);
+            for (const PackedRows* pr : {&packed, &wrong_table, &wrong_k, &wrong_role}) {
+              StridedGemm g;
+              g.M = M, g.N = N, g.K = K;
+              g.L = X.data(), g.l_m = K, g.R = W.data(), g.r_n = K;
+              std::vector<int32_t> y(ref.size(), -7);
+              g.Y = y.data(), g.y_m = N, g.y_n = 1;
+              g.packed_right = pr;
+              approx_gemm_strided(prepared, g, path);
+              INFO("M=" << M << " N=" << N << " K=" << K << " path=" << kernel_path_name(path) << " threads=" << threads
+                        << " packed " << (pr == &packed ? "for this call" : pr == &wrong_table ? "for another table" : pr == &wrong_k ? "for another K" : "as activations"));
+              REQUIRE(y == ref);
+            }
+          }
+        }
       }
     }
 }

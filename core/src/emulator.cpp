@@ -43,7 +43,7 @@ struct Emulator::LayerState {
   struct Weights {
     std::vector<int8_t> q;
     std::vector<float> scale;  // per row
-    std::unique_ptr<kernels::PackedRows> packed;  // q packed as the GEMM's left operand (Conv)
+    std::unique_ptr<kernels::PackedRows> packed;  // q packed for the kernel's rows (Conv; Gemm with few outputs)
   };
   std::mutex mutex;
   std::map<const float*, std::shared_ptr<Weights>> weights;
@@ -102,19 +102,28 @@ struct Emulator::LayerState {
   void run(const MatMulProblem& p) {
     const bool recurrent = std::string(p.part) == "R";
     const float sx = recurrent ? s_h : s_x;
-    const auto w = weights_for(p.w, p.ldw, p.N, p.K, recurrent ? s_r : s_w);
+    // The weights packed for the kernel's rows too: the driver takes them there when N is narrow
+    // (a classifier's few outputs against a batch of rows).
+    const auto w = weights_for(p.w, p.ldw, p.N, p.K, recurrent ? s_r : s_w,
+                               kernels::right_on_rows(static_cast<int>(p.M), static_cast<int>(p.N)));
     std::vector<int8_t> qx(static_cast<std::size_t>(p.M * p.K));
     for (int64_t m = 0; m < p.M; ++m) quant::quantize(p.x + m * p.ldx, static_cast<std::size_t>(p.K), sx, qx.data() + m * p.K, qmax);
+    kernels::StridedGemm g;
+    g.M = static_cast<int>(p.M), g.N = static_cast<int>(p.N), g.K = static_cast<int>(p.K);
+    g.L = qx.data(), g.l_m = p.K, g.l_k = 1;
+    g.R = w->q.data(), g.r_n = p.K, g.r_k = 1;
+    g.left_is_activation = true;
+    g.packed_right = w->packed.get();
     if (p.int_out && !per_channel && p.y_col_stride == 1) {  // the op adds integer sums (ConvTranspose)
-      kernels::approx_gemm(*table, static_cast<int>(p.M), static_cast<int>(p.N), static_cast<int>(p.K), qx.data(), p.K,
-                           w->q.data(), p.K, p.int_out->acc, p.y_row_stride);
+      g.Y = p.int_out->acc, g.y_m = p.y_row_stride, g.y_n = 1;
+      kernels::approx_gemm_strided(*table, g);
       p.int_out->s_x = sx;
       p.int_out->s_w = w->scale[0];
       return;
     }
     std::vector<int32_t> acc(static_cast<std::size_t>(p.M * p.N));
-    kernels::approx_gemm(*table, static_cast<int>(p.M), static_cast<int>(p.N), static_cast<int>(p.K), qx.data(), p.K,
-                         w->q.data(), p.K, acc.data(), p.N);
+    g.Y = acc.data(), g.y_m = p.N, g.y_n = 1;
+    kernels::approx_gemm_strided(*table, g);
     for (int64_t m = 0; m < p.M; ++m)
       for (int64_t n = 0; n < p.N; ++n)
         p.y[m * p.y_row_stride + n * p.y_col_stride] =

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -220,6 +221,18 @@ int pack_row_tile(const detail::KernelTile& kernel, const Operand& rows, int n_r
                   const uint16_t* row_bound, uint8_t* a, int32_t* klist, int32_t* bounds) {
   const int MR = kernel.mr, r0 = t * MR, mr = std::min(MR, n_rows - r0);
   int nk = 0;
+  if (MR == 1) {  // one row (the VBMI kernel): no inner loop, no branch
+    const int8_t* p = rows.p + r0 * rows.s_i;
+    for (int k = 0; k < K; ++k) {
+      const auto v = static_cast<uint8_t>(p[k * rows.s_k]);
+      a[k] = v;
+      klist[nk] = k;
+      if (kernel.int16_groups) bounds[nk] = row_bound[v];
+      nk += !zero_row[v];
+    }
+    if (kernel.int16_groups) group_for_int16(klist, nk, bounds);
+    return nk;
+  }
   for (int k = 0; k < K; ++k) {
     bool needed = false;
     int32_t bound = 0;
@@ -236,6 +249,32 @@ int pack_row_tile(const detail::KernelTile& kernel, const Operand& rows, int n_r
   }
   if (kernel.int16_groups) group_for_int16(klist, nk, bounds);
   return nk;
+}
+
+// A grow-only buffer: get(n) returns room for n elements, left as they were (not cleared).
+template <typename T>
+class Grown {
+ public:
+  T* get(std::size_t n) {
+    if (n > size_) buf_.reset(new T[n]), size_ = n;
+    return buf_.get();
+  }
+
+ private:
+  std::unique_ptr<T[]> buf_;
+  std::size_t size_ = 0;
+};
+
+// One thread's scratch for approx_gemm_strided (kept between calls: a GEMM of a few
+// microseconds would otherwise spend a noticeable share allocating and clearing it).
+struct Scratch {
+  Grown<uint8_t> apack, lanes, any, local_lanes;
+  Grown<int32_t> klists, nks, bounds, rows_out;
+  Grown<std::ptrdiff_t> col_of;
+};
+Scratch& thread_scratch() {
+  thread_local Scratch s;
+  return s;
 }
 
 }  // namespace
@@ -259,6 +298,8 @@ PackedRows::PackedRows(const PreparedTable& table, int rows, int K, const int8_t
                       bounds.data());
 }
 
+bool right_on_rows(int M, int N, KernelPath path) { return N < resolve(path).nr && M > N; }
+
 void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, KernelPath path, bool parallel) {
   if (g.M < 0 || g.N < 0 || g.K < 0) throw Error("approx_gemm: negative size");
   if (g.y_n_block <= 0) throw Error("approx_gemm: y_n_block must be positive");
@@ -277,7 +318,7 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   // M is wider: then the problem is transposed (rows = R, lanes = L).  (Transposing a wide
   // problem to give the lanes to non-negative activations was measured slower: the output is
   // then written with a large stride.)
-  const bool swap = g.N < NR && g.M > g.N;
+  const bool swap = g.N < NR && g.M > g.N;  // = right_on_rows
   const Operand rows = swap ? Operand{g.R, g.r_n, g.r_k} : Operand{g.L, g.l_m, g.l_k};
   const Operand lanes = swap ? Operand{g.L, g.l_m, g.l_k} : Operand{g.R, g.r_n, g.r_k};
   const int n_rows = swap ? g.N : g.M, n_lanes = swap ? g.M : g.N, K = g.K;
@@ -304,95 +345,125 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   // Row tiles are packed once per call: [tile][K][MR] with the list of the k where some row
   // value can give a non-zero (the others are skipped).  Lane blocks [K][kLaneBlock]
   // (zero-padded lanes are computed and discarded) are packed once per call too when several
-  // row blocks read them, else by the one task that does, while they are hot in its cache.
+  // row blocks read them (split over k so that every thread packs), else by the one task
+  // that does, while they are hot in its cache.
   const int row_tiles = (n_rows + MR - 1) / MR;
-  const PackedRows* pre = g.packed_left;
-  if (pre && (swap || pre->table_ != &table || pre->path_ != resolved_path(path) || pre->rows_ != g.M || pre->K_ != K ||
-              pre->activations_ != g.left_is_activation))
+  const PackedRows* pre = swap ? g.packed_right : g.packed_left;
+  if (pre && (pre->table_ != &table || pre->path_ != resolved_path(path) || pre->rows_ != n_rows || pre->K_ != K ||
+              pre->activations_ != rows_are_activations))
     pre = nullptr;
-  std::vector<uint8_t> apack(pre ? 0 : static_cast<std::size_t>(row_tiles) * K * MR);
-  std::vector<int32_t> klists(pre ? 0 : static_cast<std::size_t>(row_tiles) * K), nks(pre ? 0 : static_cast<std::size_t>(row_tiles));
-  const uint8_t* apack_p = pre ? pre->a_.data() : apack.data();
-  const int32_t* klists_p = pre ? pre->klists_.data() : klists.data();
-  const int32_t* nks_p = pre ? pre->nks_.data() : nks.data();
+  // Scratch of the calling thread, reused from call to call (grown, never cleared: every
+  // byte read is written first in this call).
+  Scratch& scratch = thread_scratch();
   const bool shared_lanes = row_blocks > 1;
-  std::vector<uint8_t> bshared(shared_lanes ? static_cast<std::size_t>(lane_blocks) * K * kLaneBlock : 0);
-  // Per lane block: whether every byte is below 128 (then kernel.fn_low may run it).
-  std::vector<char> low(static_cast<std::size_t>(lane_blocks), 0);
-  auto pack_lanes = [&](int blk, uint8_t* b) {
+  const int k_chunks =
+      shared_lanes && use_omp && lane_blocks < threads ? std::min((K + 15) / 16, (threads + lane_blocks - 1) / lane_blocks) : 1;
+  const int k_chunk = ((K + k_chunks - 1) / k_chunks + 15) / 16 * 16;  // whole 16 x 16 transposes
+  uint8_t* apack = pre ? nullptr : scratch.apack.get(static_cast<std::size_t>(row_tiles) * K * MR);
+  int32_t* klists = pre ? nullptr : scratch.klists.get(static_cast<std::size_t>(row_tiles) * K);
+  int32_t* nks = pre ? nullptr : scratch.nks.get(static_cast<std::size_t>(row_tiles));
+  uint8_t* bshared = shared_lanes ? scratch.lanes.get(static_cast<std::size_t>(lane_blocks) * K * kLaneBlock) : nullptr;
+  // Per lane block and k chunk: the OR of the bytes packed (below 128 when all are, and then
+  // kernel.fn_low may run the block).
+  uint8_t* any = scratch.any.get(static_cast<std::size_t>(lane_blocks) * k_chunks);
+  const uint8_t* apack_p = pre ? pre->a_.data() : apack;
+  const int32_t* klists_p = pre ? pre->klists_.data() : klists;
+  const int32_t* nks_p = pre ? pre->nks_.data() : nks;
+  // Packs k in [k0, k1) of lane block blk into b ([K][kLaneBlock]); returns the OR of the bytes.
+  auto pack_lanes = [&](int blk, int k0, int k1, uint8_t* b) {
     const int l0 = blk * kLaneBlock, nl = std::min(kLaneBlock, n_lanes - l0);
-    if (nl < kLaneBlock) std::memset(b, 0, static_cast<std::size_t>(K) * kLaneBlock);
-    uint8_t any = 0;  // OR of every byte packed: below 128 when all are
+    uint8_t* bk0 = b + static_cast<std::size_t>(k0) * kLaneBlock;
+    if (nl < kLaneBlock) std::memset(bk0, 0, static_cast<std::size_t>(k1 - k0) * kLaneBlock);
+    uint8_t bits = 0;
     // Read along whichever of the operand's axes is contiguous.
     if (lanes.s_i == 1) {
-      for (int k = 0; k < K; ++k) {
+      for (int k = k0; k < k1; ++k) {
         const uint8_t* src = reinterpret_cast<const uint8_t*>(lanes.p + l0 + k * lanes.s_k);
         uint8_t* dst = b + static_cast<std::size_t>(k) * kLaneBlock;
-        for (int j = 0; j < nl; ++j) any |= dst[j] = src[j];
+        for (int j = 0; j < nl; ++j) bits |= dst[j] = src[j];
       }
     } else if (lanes.s_k == 1) {
-      any = transpose_bytes(reinterpret_cast<const uint8_t*>(lanes.p + l0 * lanes.s_i), lanes.s_i, nl, K, b, kLaneBlock);
+      bits = transpose_bytes(reinterpret_cast<const uint8_t*>(lanes.p + l0 * lanes.s_i + k0), lanes.s_i, nl, k1 - k0, bk0,
+                             kLaneBlock);
     } else {
-      for (int k = 0; k < K; ++k)
-        for (int j = 0; j < nl; ++j) any |= b[static_cast<std::size_t>(k) * kLaneBlock + j] = lanes.at(l0 + j, k);
+      for (int k = k0; k < k1; ++k)
+        for (int j = 0; j < nl; ++j) bits |= b[static_cast<std::size_t>(k) * kLaneBlock + j] = lanes.at(l0 + j, k);
     }
-    low[static_cast<std::size_t>(blk)] = kernel.fn_low && any < 128;
+    return bits;
+  };
+  auto block_is_low = [&](int blk) {
+    uint8_t bits = 0;
+    for (int c = 0; c < k_chunks; ++c) bits |= any[blk * k_chunks + c];
+    return kernel.fn_low && bits < 128;
   };
 
 #pragma omp parallel if (use_omp)
   {
+    Scratch& mine = thread_scratch();  // this thread's own (the calling thread's: other members)
+    int32_t* bounds = kernel.int16_groups && !pre ? mine.bounds.get(static_cast<std::size_t>(K)) : nullptr;
     if (!pre) {
-      std::vector<int32_t> bounds(kernel.int16_groups ? static_cast<std::size_t>(K) : 0);
-#pragma omp for schedule(static)
+#pragma omp for schedule(static) nowait
       for (int t = 0; t < row_tiles; ++t)
-        nks[static_cast<std::size_t>(t)] =
-            pack_row_tile(kernel, rows, n_rows, K, t, zero_row, row_bound, apack.data() + static_cast<std::size_t>(t) * K * MR,
-                          klists.data() + static_cast<std::size_t>(t) * K, bounds.data());
+        nks[t] = pack_row_tile(kernel, rows, n_rows, K, t, zero_row, row_bound, apack + static_cast<std::size_t>(t) * K * MR,
+                               klists + static_cast<std::size_t>(t) * K, bounds);
     }
     if (shared_lanes) {
-#pragma omp for schedule(static)
-      for (int blk = 0; blk < lane_blocks; ++blk) pack_lanes(blk, bshared.data() + static_cast<std::size_t>(blk) * K * kLaneBlock);
+#pragma omp for schedule(static) nowait
+      for (int c = 0; c < lane_blocks * k_chunks; ++c) {
+        const int blk = c / k_chunks, k0 = c % k_chunks * k_chunk;
+        any[c] = k0 < K ? pack_lanes(blk, k0, std::min(K, k0 + k_chunk), bshared + static_cast<std::size_t>(blk) * K * kLaneBlock)
+                        : 0;
+      }
     }
-    std::vector<uint8_t> blocal(shared_lanes ? 0 : static_cast<std::size_t>(K) * kLaneBlock);
+#pragma omp barrier
+    uint8_t* blocal = shared_lanes ? nullptr : mine.local_lanes.get(static_cast<std::size_t>(K) * kLaneBlock);
+    // Swapped problems: a row block's results for one lane tile, [row][NR], written to Y
+    // lane by lane (contiguous runs of Y's rows) instead of row by row (stride y_m).
+    int32_t* rows_out = swap ? mine.rows_out.get(static_cast<std::size_t>(row_block) * NR) : nullptr;
+    std::ptrdiff_t* col_of = swap ? mine.col_of.get(static_cast<std::size_t>(row_block)) : nullptr;
     int32_t tile[detail::kMaxTile];
 #pragma omp for schedule(dynamic)
     for (int task = 0; task < tasks; ++task) {
       const int blk = task % lane_blocks;
       const int r0 = (task / lane_blocks) * row_block, l0 = blk * kLaneBlock;
       const int nr = std::min(row_block, n_rows - r0), nl = std::min(kLaneBlock, n_lanes - l0);
-      const uint8_t* b = bshared.data() + static_cast<std::size_t>(blk) * K * kLaneBlock;
+      const uint8_t* b = bshared + static_cast<std::size_t>(blk) * K * kLaneBlock;
+      bool low = false;
       if (!shared_lanes) {
-        pack_lanes(blk, blocal.data());
-        b = blocal.data();
+        any[blk] = pack_lanes(blk, 0, K, blocal);
+        b = blocal;
       }
-      for (int i0 = 0; i0 < nr; i0 += MR) {
-        const int t = (r0 + i0) / MR, mr = std::min(MR, nr - i0);
-        const std::size_t at = static_cast<std::size_t>(t) * K;
-        for (int j0 = 0; j0 < nl; j0 += NR) {
-          const detail::MicroKernel fn = low[static_cast<std::size_t>(blk)] ? kernel.fn_low : kernel.fn;
-          const int nj = std::min(NR, nl - j0);
-          // A one-row tile whose lanes are one contiguous run of Y is written there directly.
-          const std::ptrdiff_t l = l0 + j0;
-          if (MR == 1 && !swap && g.y_n == 1 && nj == NR && l % g.y_n_block + NR <= g.y_n_block) {
-            fn(tab, apack_p + at, klists_p + at, nks_p[t], b + j0, kLaneBlock, g.Y + (r0 + i0) * g.y_m + y_col(l));
-            continue;
+      low = block_is_low(blk);
+      const detail::MicroKernel fn = low ? kernel.fn_low : kernel.fn;
+      if (swap)
+        for (int i = 0; i < nr; ++i) col_of[i] = y_col(r0 + i);
+      for (int j0 = 0; j0 < nl; j0 += NR) {
+        const int nj = std::min(NR, nl - j0);
+        const std::ptrdiff_t l = l0 + j0;
+        if (swap) {  // rows are columns of Y, lanes its rows
+          for (int i0 = 0; i0 < nr; i0 += MR) {
+            const std::size_t at = static_cast<std::size_t>((r0 + i0) / MR) * K;
+            fn(tab, apack_p + at * MR, klists_p + at, nks_p[(r0 + i0) / MR], b + j0, kLaneBlock, rows_out + i0 * NR);
           }
+          for (int j = 0; j < nj; ++j) {
+            int32_t* y = g.Y + (l + j) * g.y_m;
+            for (int i = 0; i < nr; ++i) y[col_of[i]] = rows_out[i * NR + j];
+          }
+          continue;
+        }
+        for (int i0 = 0; i0 < nr; i0 += MR) {
+          const int t = (r0 + i0) / MR, mr = std::min(MR, nr - i0);
+          const std::size_t at = static_cast<std::size_t>(t) * K;
           fn(tab, apack_p + at * MR, klists_p + at, nks_p[t], b + j0, kLaneBlock, tile);
-          for (int i = 0; i < mr; ++i) {
+          for (int i = 0; i < mr; ++i) {  // lanes are columns of Y: one run per block of y_n_block columns
             const int32_t* src = tile + i * NR;
-            const std::ptrdiff_t r = r0 + i0 + i;
-            if (swap) {  // rows are columns of Y, lanes its rows
-              int32_t* y = g.Y + y_col(r) + l * g.y_m;
-              for (int j = 0; j < nj; ++j) y[j * g.y_m] = src[j];
-            } else {  // lanes are columns of Y: one run per block of y_n_block columns
-              for (std::ptrdiff_t n = l, end = l + nj; n < end;) {
-                const std::ptrdiff_t run = std::min(end - n, g.y_n_block - n % g.y_n_block);
-                int32_t* y = g.Y + r * g.y_m + y_col(n);
-                if (g.y_n == 1) std::memcpy(y, src + (n - l), static_cast<std::size_t>(run) * sizeof(int32_t));
-                else
-                  for (std::ptrdiff_t j = 0; j < run; ++j) y[j * g.y_n] = src[n - l + j];
-                n += run;
-              }
+            for (std::ptrdiff_t n = l, end = l + nj; n < end;) {
+              const std::ptrdiff_t run = std::min(end - n, g.y_n_block - n % g.y_n_block);
+              int32_t* y = g.Y + (r0 + i0 + i) * g.y_m + y_col(n);
+              if (g.y_n == 1) std::memcpy(y, src + (n - l), static_cast<std::size_t>(run) * sizeof(int32_t));
+              else
+                for (std::ptrdiff_t j = 0; j < run; ++j) y[j * g.y_n] = src[n - l + j];
+              n += run;
             }
           }
         }

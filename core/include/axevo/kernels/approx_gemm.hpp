@@ -124,11 +124,17 @@ struct StridedGemm {
   std::ptrdiff_t y_m = 0, y_n = 1;
   std::ptrdiff_t y_n_block = PTRDIFF_MAX, y_n_block_stride = 0;
   bool left_is_activation = true;
-  // Optional: L already packed (a layer's weights, the same in every call).  Used when the
-  // driver puts L on the kernel's rows (always, unless N is narrower than a lane tile and M is
-  // wider than N) and it was packed for this table, path, M, K and role; else L is read.
+  // Optional: L or R already packed (a layer's weights, the same in every call).  The driver
+  // puts L on the kernel's rows unless N is narrower than a lane tile and M is wider than N
+  // (then R); the operand on the rows is taken packed when it was packed for this table,
+  // path, size (M or N), K and role, else read.
   const PackedRows* packed_left = nullptr;
+  const PackedRows* packed_right = nullptr;
 };
+
+// Whether approx_gemm_strided puts R (not L) on the kernel's rows for an M x N problem: N
+// narrower than the path's lane tile and M wider than N.
+bool right_on_rows(int M, int N, KernelPath path = KernelPath::Auto);
 
 // An operand [rows][K] (element (i, k) at p[i*s_row + k*s_k]) packed once for the kernel's
 // rows: the tiles' bytes, the k that can give a non-zero and their int16 groups.  Packing
