@@ -401,12 +401,21 @@ TEST_CASE("approx_gemm: a right operand packed in advance is used when N is narr
       const PreparedTable prepared(*t.table, order);
       const PreparedTable other(exact_table(), order);
       INFO("table " << t.name);
-      for (auto [M, N, K] : std::vector<std::array<int, 3>>{{300, 9, 21}, {256, 20, 50}, {13, 300, 37}}) {
-        const auto X = random_bytes(static_cast<std::size_t>(M) * K, rng, 0.3), W = random_bytes(static_cast<std::size_t>(N) * K, rng);
+      // {M, N, K, X non-negative}: narrow N; both wide with non-negative X (W on the rows too,
+      // where the VBMI kernel can take X as lanes); wide N and M narrower (ignored).
+      const std::vector<std::array<int, 4>> cases = {{300, 9, 21, 0}, {256, 20, 50, 0}, {200, 150, 30, 1}, {13, 300, 37, 0}};
+      for (auto [M, N, K, relu] : cases) {
+        auto X = random_bytes(static_cast<std::size_t>(M) * K, rng, 0.3);
+        const auto W = random_bytes(static_cast<std::size_t>(N) * K, rng);
+        if (relu)
+          for (auto& v : X) v = static_cast<int8_t>(v & 127);
         std::vector<int32_t> ref(static_cast<std::size_t>(M) * N);
         approx_gemm_reference(*t.table, order, M, N, K, X.data(), K, W.data(), K, ref.data(), N);
         for (KernelPath path : available_kernel_paths()) {
-          CHECK(right_on_rows(M, N, path) == (N < 64 && M > N));  // every path's lane tile is at least 64 wide
+          // The lane tile is 128 wide on VBMI (which has a kernel for non-negative lanes), else 64.
+          const bool vbmi = path == KernelPath::Avx512Vbmi;
+          const int nr = vbmi ? 128 : 64;
+          CHECK(right_on_rows(M, N, path) == ((N < nr && M > N) || (vbmi && M >= nr && N >= nr)));
           for (int threads : kThreads) {
             omp_set_num_threads(threads);
             const PackedRows packed(prepared, N, K, W.data(), K, 1, false, path);
@@ -422,7 +431,11 @@ TEST_CASE("approx_gemm: a right operand packed in advance is used when N is narr
               g.packed_right = pr;
               approx_gemm_strided(prepared, g, path);
               INFO("M=" << M << " N=" << N << " K=" << K << " path=" << kernel_path_name(path) << " threads=" << threads
-                        << " packed " << (pr == &packed ? "for this call" : pr == &wrong_table ? "for another table" : pr == &wrong_k ? "for another K" : "as activations"));
+                        << " packed "
+                        << (pr == &packed        ? "for this call"
+                            : pr == &wrong_table ? "for another table"
+                            : pr == &wrong_k     ? "for another K"
+                                                 : "as activations"));
               REQUIRE(y == ref);
             }
           }

@@ -251,6 +251,19 @@ int pack_row_tile(const detail::KernelTile& kernel, const Operand& rows, int n_r
   return nk;
 }
 
+// Whether every byte of op (n x K) is below 128 (non-negative int8).
+bool non_negative(const Operand& op, int n, int K) {
+  uint8_t bits = 0;
+  for (int i = 0; i < n && bits < 128; ++i)
+    if (op.s_k == 1) {
+      const auto* row = reinterpret_cast<const uint8_t*>(op.p + i * op.s_i);
+      for (int k = 0; k < K; ++k) bits |= row[k];
+    } else {
+      for (int k = 0; k < K; ++k) bits |= op.at(i, k);
+    }
+  return bits < 128;
+}
+
 // A grow-only buffer: get(n) returns room for n elements, left as they were (not cleared).
 template <typename T>
 class Grown {
@@ -298,7 +311,10 @@ PackedRows::PackedRows(const PreparedTable& table, int rows, int K, const int8_t
                       bounds.data());
 }
 
-bool right_on_rows(int M, int N, KernelPath path) { return N < resolve(path).nr && M > N; }
+bool right_on_rows(int M, int N, KernelPath path) {
+  const detail::KernelTile kernel = resolve(path);
+  return (N < kernel.nr && M > N) || (kernel.fn_low && M >= kernel.nr && N >= kernel.nr);
+}
 
 void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, KernelPath path, bool parallel) {
   if (g.M < 0 || g.N < 0 || g.K < 0) throw Error("approx_gemm: negative size");
@@ -315,10 +331,11 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   }
 
   // Lanes (the vectorized dimension) go over N unless N is too narrow for a vector tile and
-  // M is wider: then the problem is transposed (rows = R, lanes = L).  (Transposing a wide
-  // problem to give the lanes to non-negative activations was measured slower: the output is
-  // then written with a large stride.)
-  const bool swap = g.N < NR && g.M > g.N;  // = right_on_rows
+  // M is wider, or both are wide and L holds activations that are all non-negative (after a
+  // ReLU; the kernel then looks up half of each table row): then the problem is transposed
+  // (rows = R, lanes = L; its output is stored through a buffer, see below).
+  const bool swap = (g.N < NR && g.M > g.N) || (g.left_is_activation && g.M >= NR && g.N >= NR && kernel.fn_low &&
+                                                 non_negative(Operand{g.L, g.l_m, g.l_k}, g.M, g.K));
   const Operand rows = swap ? Operand{g.R, g.r_n, g.r_k} : Operand{g.L, g.l_m, g.l_k};
   const Operand lanes = swap ? Operand{g.L, g.l_m, g.l_k} : Operand{g.R, g.r_n, g.r_k};
   const int n_rows = swap ? g.N : g.M, n_lanes = swap ? g.M : g.N, K = g.K;

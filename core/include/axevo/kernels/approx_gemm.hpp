@@ -125,15 +125,16 @@ struct StridedGemm {
   std::ptrdiff_t y_n_block = PTRDIFF_MAX, y_n_block_stride = 0;
   bool left_is_activation = true;
   // Optional: L or R already packed (a layer's weights, the same in every call).  The driver
-  // puts L on the kernel's rows unless N is narrower than a lane tile and M is wider than N
-  // (then R); the operand on the rows is taken packed when it was packed for this table,
-  // path, size (M or N), K and role, else read.
+  // puts L on the kernel's rows, or R (see right_on_rows); the operand on the rows is taken
+  // packed when it was packed for this table, path, size (M or N), K and role, else read.
   const PackedRows* packed_left = nullptr;
   const PackedRows* packed_right = nullptr;
 };
 
-// Whether approx_gemm_strided puts R (not L) on the kernel's rows for an M x N problem: N
-// narrower than the path's lane tile and M wider than N.
+// Whether approx_gemm_strided may put R (not L) on the kernel's rows for an M x N problem:
+// it does when N is narrower than the path's lane tile and M wider, and, on a path with a
+// kernel for non-negative lanes, when both are at least as wide and L is activations that
+// are all non-negative.
 bool right_on_rows(int M, int N, KernelPath path = KernelPath::Auto);
 
 // An operand [rows][K] (element (i, k) at p[i*s_row + k*s_k]) packed once for the kernel's
