@@ -226,7 +226,8 @@ TEST_CASE("approx_gemm_strided: output columns in blocks (y_n_block) land where 
   const Table& evo = *all_tables().at(4).table;
   const PreparedTable prepared(evo);
   const std::vector<std::array<int, 5>> cases = {{7, 300, 19, 49, 1}, {9, 200, 11, 64, 1}, {6, 400, 9, 150, 1},
-                                                 {300, 10, 13, 4, 1},  {5, 150, 7, 30, 2},  {130, 6, 9, 5, 3}};
+                                                 {300, 10, 13, 4, 1},  {5, 150, 7, 30, 2},  {130, 6, 9, 5, 3},
+                                                 {200, 11, 7, 3, 1}};
   for (auto [M, N, K, B, y_n] : cases) {
     const auto X = random_bytes(static_cast<std::size_t>(M) * K, rng, 0.2), W = random_bytes(static_cast<std::size_t>(N) * K, rng);
     std::vector<int32_t> ref(static_cast<std::size_t>(M) * N);

@@ -206,12 +206,14 @@ uint8_t transpose_bytes(const uint8_t* src, std::ptrdiff_t ld_src, int nj, int n
 // branch predictor would learn, came out shorter and measured slower on ResNet-8.)
 void group_for_int16(int32_t* klist, int nk, const int32_t* bound) {
   constexpr int32_t kMax = 32767;
-  int32_t sum = 0;
-  for (int t = 0; t < nk; ++t) {
-    if (t > 0 && sum + bound[t] > kMax) klist[t - 1] |= detail::kGroupEnd, sum = 0;
-    sum += bound[t];
+  if (nk == 0) return;
+  int32_t sum = bound[0];
+  for (int t = 1; t < nk; ++t) {  // without branches: group ends come at random on random weights
+    const bool end = sum + bound[t] > kMax;
+    klist[t - 1] |= end ? detail::kGroupEnd : 0;
+    sum = (end ? 0 : sum) + bound[t];
   }
-  if (nk > 0) klist[nk - 1] |= detail::kGroupEnd;
+  klist[nk - 1] |= detail::kGroupEnd;
 }
 
 // Packs row tile t (rows t*MR ...) of `rows` into a [K][MR] (missing rows as 0) and returns
@@ -221,16 +223,19 @@ int pack_row_tile(const detail::KernelTile& kernel, const Operand& rows, int n_r
                   const uint16_t* row_bound, uint8_t* a, int32_t* klist, int32_t* bounds) {
   const int MR = kernel.mr, r0 = t * MR, mr = std::min(MR, n_rows - r0);
   int nk = 0;
+  const bool groups = kernel.int16_groups;
   if (MR == 1) {  // one row (the VBMI kernel): no inner loop, no branch
+    // (Everything in locals: the stores below could alias the referenced structs.)
     const int8_t* p = rows.p + r0 * rows.s_i;
+    const std::ptrdiff_t s_k = rows.s_k;
     for (int k = 0; k < K; ++k) {
-      const auto v = static_cast<uint8_t>(p[k * rows.s_k]);
+      const auto v = static_cast<uint8_t>(p[k * s_k]);
       a[k] = v;
       klist[nk] = k;
-      if (kernel.int16_groups) bounds[nk] = row_bound[v];
+      if (groups) bounds[nk] = row_bound[v];
       nk += !zero_row[v];
     }
-    if (kernel.int16_groups) group_for_int16(klist, nk, bounds);
+    if (groups) group_for_int16(klist, nk, bounds);
     return nk;
   }
   for (int k = 0; k < K; ++k) {
@@ -247,8 +252,38 @@ int pack_row_tile(const detail::KernelTile& kernel, const Operand& rows, int n_r
       klist[nk++] = k;
     }
   }
-  if (kernel.int16_groups) group_for_int16(klist, nk, bounds);
+  if (groups) group_for_int16(klist, nk, bounds);
   return nk;
+}
+
+// y[j*y_m + col[i]] = src[i*ld + j] for i < ni, j < nj: 4 x 4 blocks through SSE2 registers
+// where four columns are adjacent, the rest element by element.
+void store_transposed(const int32_t* src, std::ptrdiff_t ld, int ni, int nj, const std::ptrdiff_t* col, int32_t* y,
+                      std::ptrdiff_t y_m) {
+  for (int i0 = 0; i0 < ni; i0 += 4) {
+    const int in = std::min(4, ni - i0);
+    const std::ptrdiff_t c = col[i0];
+    int j = 0;
+#if defined(__SSE2__)
+    if (in == 4 && col[i0 + 1] == c + 1 && col[i0 + 2] == c + 2 && col[i0 + 3] == c + 3)
+      for (; j + 4 <= nj; j += 4) {
+        const int32_t* s = src + i0 * ld + j;
+        const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+        const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + ld));
+        const __m128i r2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 2 * ld));
+        const __m128i r3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 3 * ld));
+        const __m128i t0 = _mm_unpacklo_epi32(r0, r1), t1 = _mm_unpacklo_epi32(r2, r3);
+        const __m128i t2 = _mm_unpackhi_epi32(r0, r1), t3 = _mm_unpackhi_epi32(r2, r3);
+        int32_t* d = y + j * y_m + c;
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm_unpacklo_epi64(t0, t1));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(d + y_m), _mm_unpackhi_epi64(t0, t1));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 2 * y_m), _mm_unpacklo_epi64(t2, t3));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 3 * y_m), _mm_unpackhi_epi64(t2, t3));
+      }
+#endif
+    for (; j < nj; ++j)
+      for (int i = i0; i < i0 + in; ++i) y[j * y_m + col[i]] = src[i * ld + j];
+  }
 }
 
 // Whether every byte of op (n x K) is below 128 (non-negative int8).
@@ -462,10 +497,7 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
             const std::size_t at = static_cast<std::size_t>((r0 + i0) / MR) * K;
             fn(tab, apack_p + at * MR, klists_p + at, nks_p[(r0 + i0) / MR], b + j0, kLaneBlock, rows_out + i0 * NR);
           }
-          for (int j = 0; j < nj; ++j) {
-            int32_t* y = g.Y + (l + j) * g.y_m;
-            for (int i = 0; i < nr; ++i) y[col_of[i]] = rows_out[i * NR + j];
-          }
+          store_transposed(rows_out, NR, nr, nj, col_of, g.Y + l * g.y_m, g.y_m);
           continue;
         }
         for (int i0 = 0; i0 < nr; i0 += MR) {
