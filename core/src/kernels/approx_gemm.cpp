@@ -316,8 +316,8 @@ class Grown {
 // One thread's scratch for approx_gemm_strided (kept between calls: a GEMM of a few
 // microseconds would otherwise spend a noticeable share allocating and clearing it).
 struct Scratch {
-  Grown<uint8_t> apack, lanes, any, local_lanes;
-  Grown<int32_t> klists, nks, bounds, rows_out;
+  Grown<uint8_t> apack, lanes, any, local_lanes, own_apack;
+  Grown<int32_t> klists, nks, bounds, rows_out, own_klists, own_nks;
   Grown<std::ptrdiff_t> col_of;
 };
 Scratch& thread_scratch() {
@@ -407,13 +407,19 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   // Scratch of the calling thread, reused from call to call (grown, never cleared: every
   // byte read is written first in this call).
   Scratch& scratch = thread_scratch();
-  const bool shared_lanes = row_blocks > 1;
+  // A small GEMM (below a million multiply-accumulates, e.g. a classifier layer) with no more
+  // tasks than threads: each task packs what it reads itself (its row tiles, its lane block; a
+  // lane block read by two tasks is packed twice), so that the region has no barrier inside,
+  // which at a few microseconds costs as much as the packing it would share.  (On larger
+  // GEMMs this measured slower.)
+  const bool own = use_omp && tasks <= threads && work < 1e6;
+  const bool shared_lanes = row_blocks > 1 && !own;
   const int k_chunks =
       shared_lanes && use_omp && lane_blocks < threads ? std::min((K + 15) / 16, (threads + lane_blocks - 1) / lane_blocks) : 1;
   const int k_chunk = ((K + k_chunks - 1) / k_chunks + 15) / 16 * 16;  // whole 16 x 16 transposes
-  uint8_t* apack = pre ? nullptr : scratch.apack.get(static_cast<std::size_t>(row_tiles) * K * MR);
-  int32_t* klists = pre ? nullptr : scratch.klists.get(static_cast<std::size_t>(row_tiles) * K);
-  int32_t* nks = pre ? nullptr : scratch.nks.get(static_cast<std::size_t>(row_tiles));
+  uint8_t* apack = pre || own ? nullptr : scratch.apack.get(static_cast<std::size_t>(row_tiles) * K * MR);
+  int32_t* klists = pre || own ? nullptr : scratch.klists.get(static_cast<std::size_t>(row_tiles) * K);
+  int32_t* nks = pre || own ? nullptr : scratch.nks.get(static_cast<std::size_t>(row_tiles));
   uint8_t* bshared = shared_lanes ? scratch.lanes.get(static_cast<std::size_t>(lane_blocks) * K * kLaneBlock) : nullptr;
   // Per lane block and k chunk: the OR of the bytes packed (below 128 when all are, and then
   // kernel.fn_low may run the block).
@@ -453,7 +459,7 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   {
     Scratch& mine = thread_scratch();  // this thread's own (the calling thread's: other members)
     int32_t* bounds = kernel.int16_groups && !pre ? mine.bounds.get(static_cast<std::size_t>(K)) : nullptr;
-    if (!pre) {
+    if (!pre && !own) {
 #pragma omp for schedule(static) nowait
       for (int t = 0; t < row_tiles; ++t)
         nks[t] = pack_row_tile(kernel, rows, n_rows, K, t, zero_row, row_bound, apack + static_cast<std::size_t>(t) * K * MR,
@@ -467,26 +473,45 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
                         : 0;
       }
     }
+    if ((!pre && !own) || shared_lanes) {  // (the same for every thread)
 #pragma omp barrier
+    }
     uint8_t* blocal = shared_lanes ? nullptr : mine.local_lanes.get(static_cast<std::size_t>(K) * kLaneBlock);
     // Swapped problems: a row block's results for one lane tile, [row][NR], written to Y
     // lane by lane (contiguous runs of Y's rows) instead of row by row (stride y_m).
     int32_t* rows_out = swap ? mine.rows_out.get(static_cast<std::size_t>(row_block) * NR) : nullptr;
     std::ptrdiff_t* col_of = swap ? mine.col_of.get(static_cast<std::size_t>(row_block)) : nullptr;
     int32_t tile[detail::kMaxTile];
-#pragma omp for schedule(dynamic)
+#pragma omp for schedule(dynamic) nowait  // the region's end is the barrier
     for (int task = 0; task < tasks; ++task) {
       const int blk = task % lane_blocks;
       const int r0 = (task / lane_blocks) * row_block, l0 = blk * kLaneBlock;
       const int nr = std::min(row_block, n_rows - r0), nl = std::min(kLaneBlock, n_lanes - l0);
-      const uint8_t* b = bshared + static_cast<std::size_t>(blk) * K * kLaneBlock;
-      bool low = false;
-      if (!shared_lanes) {
-        any[blk] = pack_lanes(blk, 0, K, blocal);
-        b = blocal;
+      const uint8_t* b = blocal;
+      bool low;
+      if (shared_lanes) {
+        b = bshared + static_cast<std::size_t>(blk) * K * kLaneBlock;
+        low = block_is_low(blk);
+      } else {
+        const uint8_t bits = pack_lanes(blk, 0, K, blocal);
+        low = kernel.fn_low && bits < 128;
       }
-      low = block_is_low(blk);
       const detail::MicroKernel fn = low ? kernel.fn_low : kernel.fn;
+      // The row tiles: tile t at (t - t_base) of ap / kl / nkp.
+      const uint8_t* ap = apack_p;
+      const int32_t *kl = klists_p, *nkp = nks_p;
+      int t_base = 0;
+      if (own && !pre) {
+        t_base = r0 / MR;
+        const int tiles = (nr + MR - 1) / MR;
+        uint8_t* a = mine.own_apack.get(static_cast<std::size_t>(tiles) * K * MR);
+        int32_t* k_list = mine.own_klists.get(static_cast<std::size_t>(tiles) * K);
+        int32_t* n_k = mine.own_nks.get(static_cast<std::size_t>(tiles));
+        for (int u = 0; u < tiles; ++u)
+          n_k[u] = pack_row_tile(kernel, rows, n_rows, K, t_base + u, zero_row, row_bound, a + static_cast<std::size_t>(u) * K * MR,
+                                 k_list + static_cast<std::size_t>(u) * K, bounds);
+        ap = a, kl = k_list, nkp = n_k;
+      }
       if (swap)
         for (int i = 0; i < nr; ++i) col_of[i] = y_col(r0 + i);
       for (int j0 = 0; j0 < nl; j0 += NR) {
@@ -494,16 +519,17 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
         const std::ptrdiff_t l = l0 + j0;
         if (swap) {  // rows are columns of Y, lanes its rows
           for (int i0 = 0; i0 < nr; i0 += MR) {
-            const std::size_t at = static_cast<std::size_t>((r0 + i0) / MR) * K;
-            fn(tab, apack_p + at * MR, klists_p + at, nks_p[(r0 + i0) / MR], b + j0, kLaneBlock, rows_out + i0 * NR);
+            const int u = (r0 + i0) / MR - t_base;
+            const std::size_t at = static_cast<std::size_t>(u) * K;
+            fn(tab, ap + at * MR, kl + at, nkp[u], b + j0, kLaneBlock, rows_out + i0 * NR);
           }
           store_transposed(rows_out, NR, nr, nj, col_of, g.Y + l * g.y_m, g.y_m);
           continue;
         }
         for (int i0 = 0; i0 < nr; i0 += MR) {
-          const int t = (r0 + i0) / MR, mr = std::min(MR, nr - i0);
-          const std::size_t at = static_cast<std::size_t>(t) * K;
-          fn(tab, apack_p + at * MR, klists_p + at, nks_p[t], b + j0, kLaneBlock, tile);
+          const int u = (r0 + i0) / MR - t_base, mr = std::min(MR, nr - i0);
+          const std::size_t at = static_cast<std::size_t>(u) * K;
+          fn(tab, ap + at * MR, kl + at, nkp[u], b + j0, kLaneBlock, tile);
           for (int i = 0; i < mr; ++i) {  // lanes are columns of Y: one run per block of y_n_block columns
             const int32_t* src = tile + i * NR;
             for (std::ptrdiff_t n = l, end = l + nj; n < end;) {
