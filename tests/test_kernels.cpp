@@ -589,6 +589,26 @@ TEST_CASE("approx_conv2d: every path equals the direct reference", "[kernels]") 
   }
 }
 
+TEST_CASE("conv_images_per_gemm: the fewest lane tiles over the batch", "[kernels]") {
+  CHECK(conv_images_per_gemm(256, 49) == 13);  // 99 tiles of 128 lanes (21 images per GEMM: 110)
+  CHECK(conv_images_per_gemm(256, 196) == 5);  // 410 (6: 427)
+  CHECK(conv_images_per_gemm(256, 576) == 2);  // 1152 lanes per GEMM: 9 whole tiles
+  CHECK(conv_images_per_gemm(3, 49) == 3);     // 2 tiles either way: one GEMM
+  CHECK(conv_images_per_gemm(256, 5000) == 1);
+  for (std::ptrdiff_t batch : {1, 7, 256, 500})
+    for (std::ptrdiff_t pixels = 1; pixels <= 1200; ++pixels) {
+      const std::ptrdiff_t most = std::max<std::ptrdiff_t>(1, std::min(batch, (kConvChunkPixels + pixels - 1) / pixels));
+      const std::ptrdiff_t n = conv_images_per_gemm(batch, pixels);
+      auto tiles = [&](std::ptrdiff_t k) {
+        auto of = [&](std::ptrdiff_t images) { return (images * pixels + kConvLaneTile - 1) / kConvLaneTile; };
+        return batch / k * of(k) + of(batch % k);
+      };
+      INFO("batch " << batch << " pixels " << pixels);
+      REQUIRE((n == most || (n >= 1 && n < most && 2 * n > most)));
+      REQUIRE(tiles(n) <= tiles(most));
+    }
+}
+
 TEST_CASE("approx_conv2d: padding is multiplied as the quantized zero", "[kernels]") {
   // With M(0, w) = 1 for every w, a 3x3 kernel over a 1x1 input with padding 1 sees 8 padded
   // positions: output = M(x, w_center) + 8.

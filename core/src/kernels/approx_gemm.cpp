@@ -508,8 +508,8 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
         int32_t* k_list = mine.own_klists.get(static_cast<std::size_t>(tiles) * K);
         int32_t* n_k = mine.own_nks.get(static_cast<std::size_t>(tiles));
         for (int u = 0; u < tiles; ++u)
-          n_k[u] = pack_row_tile(kernel, rows, n_rows, K, t_base + u, zero_row, row_bound, a + static_cast<std::size_t>(u) * K * MR,
-                                 k_list + static_cast<std::size_t>(u) * K, bounds);
+          n_k[u] = pack_row_tile(kernel, rows, n_rows, K, t_base + u, zero_row, row_bound,
+                                 a + static_cast<std::size_t>(u) * K * MR, k_list + static_cast<std::size_t>(u) * K, bounds);
         ap = a, kl = k_list, nkp = n_k;
       }
       if (swap)

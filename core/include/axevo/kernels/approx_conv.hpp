@@ -22,9 +22,23 @@ namespace axevo::kernels {
 // Output pixels handed to one im2col + GEMM: layers with small outputs put several images
 // side by side so the GEMM's vector lanes stay full (approx_conv2d and the emulator's Conv).
 inline constexpr std::ptrdiff_t kConvChunkPixels = 1024;
-// Images per such GEMM for a batch of `batch` images of `pixels` output pixels each.
+// The kernels compute lanes in tiles of up to this many (a GEMM's last tile is computed whole).
+inline constexpr std::ptrdiff_t kConvLaneTile = 128;
+// Images per such GEMM for a batch of `batch` images of `pixels` output pixels each: at most
+// enough for kConvChunkPixels, and among the counts down to half of that, the one that
+// computes the fewest lane tiles over the whole batch (ties: more images).  7x7 outputs, batch
+// 256: 13 images per GEMM, 99 tiles (21 images: 110).
 inline std::ptrdiff_t conv_images_per_gemm(std::ptrdiff_t batch, std::ptrdiff_t pixels) {
-  return std::max<std::ptrdiff_t>(1, std::min<std::ptrdiff_t>(batch, (kConvChunkPixels + pixels - 1) / pixels));
+  const std::ptrdiff_t most =
+      std::max<std::ptrdiff_t>(1, std::min<std::ptrdiff_t>(batch, (kConvChunkPixels + pixels - 1) / pixels));
+  auto tiles = [&](std::ptrdiff_t n) {  // over the batch, n images per GEMM
+    auto of = [&](std::ptrdiff_t images) { return (images * pixels + kConvLaneTile - 1) / kConvLaneTile; };
+    return batch / n * of(n) + of(batch % n);
+  };
+  std::ptrdiff_t best = most;
+  for (std::ptrdiff_t n = most - 1; n > most / 2; --n)
+    if (tiles(n) < tiles(best)) best = n;
+  return best;
 }
 
 // int8 im2col of 2-D windows (the emulator's Conv and approx_conv2d): one image's channels
