@@ -15,6 +15,8 @@
 //
 //   build/bench/axevo_bench                       # everything (about 4 minutes on 2 cores)
 //   build/bench/axevo_bench --benchmark_filter=resnet8   # a subset; any Google Benchmark flag
+//   build/bench/axevo_bench --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true
+//                                                 # the summary from medians of 3 runs in shuffled order
 //
 // Operands are uniform random bytes (activations non-negative for `relu`) and the table is the exact product with its lowest bit
 // flipped (M(0, w) = 1), so no kernel can skip zero operands: a conservative setting for axevo.
@@ -299,15 +301,24 @@ void run_network(benchmark::State& state, const std::string& tag, bool approx, i
 
 class Collect : public benchmark::ConsoleReporter {
  public:
-  std::map<std::string, double> seconds;  // benchmark name -> seconds per iteration
-  std::vector<std::string> failures;       // errors other than a missing optional reference
+  std::map<std::string, std::vector<double>> runs_s;  // benchmark name -> seconds per iteration, each repetition
+  std::vector<std::string> failures;                  // errors other than a missing optional reference
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& r : runs) {
       if (r.error_occurred && r.error_message != kNoDnnl) failures.push_back(r.run_name.function_name + ": " + r.error_message);
       if (!r.error_occurred && r.run_type == Run::RT_Iteration && r.iterations > 0)
-        seconds[r.run_name.function_name] = r.real_accumulated_time / static_cast<double>(r.iterations);
+        runs_s[r.run_name.function_name].push_back(r.real_accumulated_time / static_cast<double>(r.iterations));
     }
     ConsoleReporter::ReportRuns(runs);
+  }
+  // The median over the repetitions (--benchmark_repetitions), NAN when the benchmark did not run.
+  double seconds(const std::string& name) const {
+    auto it = runs_s.find(name);
+    if (it == runs_s.end() || it->second.empty()) return NAN;
+    std::vector<double> v = it->second;
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   }
 };
 
@@ -323,10 +334,7 @@ std::string fixed(double v, int digits) {
 }
 
 void print_summary(const Collect& c) {
-  auto time = [&](const std::string& name) {
-    auto it = c.seconds.find(name);
-    return it == c.seconds.end() ? NAN : it->second;
-  };
+  auto time = [&](const std::string& name) { return c.seconds(name); };
   std::cout << "\nkernels: GMAC/s (multiply-accumulates per second) and ratios; axevo: random signed activations,"
                " relu: non-negative ones (after a ReLU);\ntargets at 2 threads: axevo/adapt >= 10, axevo/eigen >= 0.3\n";
   std::cout << std::left << std::setw(60) << "shape" << std::right << std::setw(4) << "thr" << std::setw(9) << "axevo"
