@@ -346,10 +346,21 @@ PackedRows::PackedRows(const PreparedTable& table, int rows, int K, const int8_t
                       bounds.data());
 }
 
-bool right_on_rows(int M, int N, KernelPath path) {
-  const detail::KernelTile kernel = resolve(path);
-  return (N < kernel.nr && M > N) || (kernel.fn_low && M >= kernel.nr && N >= kernel.nr);
+namespace {
+
+// When the driver may transpose an M x N problem (R on the kernel's rows, L on the lanes): N
+// narrower than a lane tile and M wider (always), or both at least a tile wide on a path with
+// a kernel for non-negative lanes (when L is activations that are all non-negative).
+enum class Transpose { Never, Narrow, IfLeftNonNegative };
+Transpose transpose_rule(const detail::KernelTile& kernel, int M, int N) {
+  if (N < kernel.nr && M > N) return Transpose::Narrow;
+  if (kernel.fn_low && M >= kernel.nr && N >= kernel.nr) return Transpose::IfLeftNonNegative;
+  return Transpose::Never;
 }
+
+}  // namespace
+
+bool right_on_rows(int M, int N, KernelPath path) { return transpose_rule(resolve(path), M, N) != Transpose::Never; }
 
 void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, KernelPath path, bool parallel) {
   if (g.M < 0 || g.N < 0 || g.K < 0) throw Error("approx_gemm: negative size");
@@ -369,8 +380,9 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   // M is wider, or both are wide and L holds activations that are all non-negative (after a
   // ReLU; the kernel then looks up half of each table row): then the problem is transposed
   // (rows = R, lanes = L; its output is stored through a buffer, see below).
-  const bool swap = (g.N < NR && g.M > g.N) || (g.left_is_activation && g.M >= NR && g.N >= NR && kernel.fn_low &&
-                                                 non_negative(Operand{g.L, g.l_m, g.l_k}, g.M, g.K));
+  const Transpose rule = transpose_rule(kernel, g.M, g.N);
+  const bool swap = rule == Transpose::Narrow || (rule == Transpose::IfLeftNonNegative && g.left_is_activation &&
+                                                  non_negative(Operand{g.L, g.l_m, g.l_k}, g.M, g.K));
   const Operand rows = swap ? Operand{g.R, g.r_n, g.r_k} : Operand{g.L, g.l_m, g.l_k};
   const Operand lanes = swap ? Operand{g.L, g.l_m, g.l_k} : Operand{g.R, g.r_n, g.r_k};
   const int n_rows = swap ? g.N : g.M, n_lanes = swap ? g.M : g.N, K = g.K;
@@ -421,9 +433,9 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   int32_t* klists = pre || own ? nullptr : scratch.klists.get(static_cast<std::size_t>(row_tiles) * K);
   int32_t* nks = pre || own ? nullptr : scratch.nks.get(static_cast<std::size_t>(row_tiles));
   uint8_t* bshared = shared_lanes ? scratch.lanes.get(static_cast<std::size_t>(lane_blocks) * K * kLaneBlock) : nullptr;
-  // Per lane block and k chunk: the OR of the bytes packed (below 128 when all are, and then
-  // kernel.fn_low may run the block).
-  uint8_t* any = scratch.any.get(static_cast<std::size_t>(lane_blocks) * k_chunks);
+  // Shared lane blocks, per block and k chunk: the OR of the bytes packed (below 128 when all
+  // are, and then kernel.fn_low may run the block).
+  uint8_t* any = shared_lanes ? scratch.any.get(static_cast<std::size_t>(lane_blocks) * k_chunks) : nullptr;
   const uint8_t* apack_p = pre ? pre->a_.data() : apack;
   const int32_t* klists_p = pre ? pre->klists_.data() : klists;
   const int32_t* nks_p = pre ? pre->nks_.data() : nks;
