@@ -17,6 +17,7 @@ packages=(
   dataset-fashion-mnist                          # the datasets of the shipped models
   libbenchmark-dev                               # Google Benchmark: bench/axevo_bench
   libdnnl-dev                                    # oneDNN: the exact int8 reference in bench/axevo_bench
+  ocl-icd-opencl-dev                             # OpenCL headers: Debian's oneDNN CMake config requires them
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
