@@ -94,6 +94,9 @@ struct Case {
   std::vector<int32_t> y_relu;        // the AdaPT-style result on x_relu, which axevo's must equal
   std::vector<float> xf, wf, yf;
   std::unique_ptr<bench::Int8Primitive> int8;
+  // GEMM: the weights packed for the kernel's rows once, as the emulator's Gemm layer does
+  // (once per assignment, then reused for every batch) when they go there (right_on_rows).
+  std::unique_ptr<kernels::PackedRows> packed_w;
   bool ready = false;
 
   void prepare() {
@@ -116,6 +119,8 @@ struct Case {
     for (auto& v : xf) v = real(rng);
     for (auto& v : wf) v = real(rng);
     int8 = conv ? bench::dnnl_conv2d(p) : bench::dnnl_gemm(M, N, K);
+    if (!conv && kernels::right_on_rows(M, N))
+      packed_w = std::make_unique<kernels::PackedRows>(approx_table(), N, K, w.data(), K, 1, false);
     run_axevo(x);
     y_axevo = y;
     run_adapt(x_relu);
@@ -124,7 +129,16 @@ struct Case {
   }
   void run_axevo(const std::vector<int8_t>& in) {
     if (conv) kernels::approx_conv2d(approx_table(), p, in.data(), w.data(), y.data());
-    else kernels::approx_gemm(approx_table(), M, N, K, in.data(), K, w.data(), K, y.data(), N);
+    else {  // what the emulator's Gemm layer runs for a batch (core/src/emulator.cpp, run)
+      kernels::StridedGemm g;
+      g.M = M, g.N = N, g.K = K;
+      g.L = in.data(), g.l_m = K, g.l_k = 1;
+      g.R = w.data(), g.r_n = K, g.r_k = 1;
+      g.Y = y.data(), g.y_m = N, g.y_n = 1;
+      g.left_is_activation = true;
+      g.packed_right = packed_w.get();
+      kernels::approx_gemm_strided(approx_table(), g);
+    }
   }
   void run_adapt(const std::vector<int8_t>& in) {
     if (conv) bench::adapt_conv2d(adapt_lut(), p, in.data(), w.data(), y.data());

@@ -445,6 +445,51 @@ TEST_CASE("approx_gemm: a right operand packed in advance is used when N is narr
     }
 }
 
+TEST_CASE("approx_gemm: single-threaded calls from inside a caller's parallel region compute their whole problem", "[kernels]") {
+  // The convolutions run one GEMM per image chunk in their own OpenMP loop and ask each for no
+  // threads of its own (parallel = false).  Such a call must do all of its work on the calling
+  // thread: work split by OpenMP worksharing inside it would bind to the caller's region and
+  // leave each thread half of its own problem.  Each thread here runs a different problem
+  // (several row blocks, lane blocks and both transposition rules) on every path.
+  ThreadGuard guard;
+  omp_set_num_threads(2);
+  std::mt19937 rng(29);
+  const Table& table = *all_tables()[1].table;
+  const PreparedTable prepared(table);
+  // {M, N, K, X non-negative}: wide (row blocks x lane blocks), narrow N (W on the rows), both
+  // wide with post-ReLU X (X as the lanes).
+  const std::vector<std::array<int, 4>> cases = {{200, 300, 70, 0}, {300, 9, 40, 0}, {260, 200, 33, 1}, {70, 513, 19, 0}};
+  for (KernelPath path : available_kernel_paths()) {
+    std::vector<std::vector<int8_t>> xs, ws;
+    std::vector<std::vector<int32_t>> refs, ys;
+    for (auto [M, N, K, relu] : cases) {
+      xs.push_back(random_bytes(static_cast<std::size_t>(M) * K, rng, 0.2));
+      if (relu)
+        for (auto& v : xs.back()) v = static_cast<int8_t>(v & 127);
+      ws.push_back(random_bytes(static_cast<std::size_t>(N) * K, rng));
+      refs.emplace_back(static_cast<std::size_t>(M) * N);
+      approx_gemm_reference(table, OperandOrder::ActivationFirst, M, N, K, xs.back().data(), K, ws.back().data(), K,
+                            refs.back().data(), N);
+      ys.emplace_back(refs.back().size(), -7);
+    }
+    const int n = static_cast<int>(cases.size());
+#pragma omp parallel for schedule(static, 1)
+    for (int c = 0; c < n; ++c) {
+      const auto [M, N, K, relu] = cases[static_cast<std::size_t>(c)];
+      (void)relu;
+      StridedGemm g;
+      g.M = M, g.N = N, g.K = K;
+      g.L = xs[static_cast<std::size_t>(c)].data(), g.l_m = K, g.R = ws[static_cast<std::size_t>(c)].data(), g.r_n = K;
+      g.Y = ys[static_cast<std::size_t>(c)].data(), g.y_m = N, g.y_n = 1;
+      approx_gemm_strided(prepared, g, path, false);
+    }
+    for (int c = 0; c < n; ++c) {
+      INFO("case " << c << " path " << kernel_path_name(path));
+      REQUIRE(ys[static_cast<std::size_t>(c)] == refs[static_cast<std::size_t>(c)]);
+    }
+  }
+}
+
 TEST_CASE("approx_gemm: an int8 LSTM step's gate matmuls", "[kernels]") {
   // gates[b][4H] = sum_i M(x_t[b][i], W[g][i]) + sum_j M(h[b][j], R[g][j]): the input and
   // recurrent matmuls are two GEMMs (W = [4H][I], R = [4H][H]) added in int32.

@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -124,7 +125,7 @@ KernelPath resolved_path(KernelPath path) { return path == KernelPath::Auto ? be
 
 detail::KernelTile resolve(KernelPath path) {
   path = resolved_path(path);
-  const auto paths = available_kernel_paths();
+  static const std::vector<KernelPath> paths = available_kernel_paths();  // once (not per GEMM call)
   if (std::find(paths.begin(), paths.end(), path) == paths.end())
     throw Error("approx_gemm: kernel path '" + kernel_path_name(path) + "' is not available on this CPU");
   switch (path) {
@@ -467,25 +468,28 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
     return kernel.fn_low && bits < 128;
   };
 
-#pragma omp parallel if (use_omp)
-  {
+  // The work of thread `tid` of `nth` (the loops are split by hand, not by OpenMP worksharing,
+  // which would bind to an enclosing region when the call runs inside one on a single thread).
+  // A call that runs on one thread enters no parallel region: even `parallel if (false)` makes
+  // libgomp build and tear down a team, about 3 microseconds on this project's machine
+  // (allocations and futex calls), as long as a small GEMM's whole work.
+  std::atomic<int> next_task{0};
+  auto region = [&](int tid, int nth) {
     Scratch& mine = thread_scratch();  // this thread's own (the calling thread's: other members)
     int32_t* bounds = kernel.int16_groups && !pre ? mine.bounds.get(static_cast<std::size_t>(K)) : nullptr;
     if (!pre && !own) {
-#pragma omp for schedule(static) nowait
-      for (int t = 0; t < row_tiles; ++t)
+      for (int t = tid; t < row_tiles; t += nth)
         nks[t] = pack_row_tile(kernel, rows, n_rows, K, t, zero_row, row_bound, apack + static_cast<std::size_t>(t) * K * MR,
                                klists + static_cast<std::size_t>(t) * K, bounds);
     }
     if (shared_lanes) {
-#pragma omp for schedule(static) nowait
-      for (int c = 0; c < lane_blocks * k_chunks; ++c) {
+      for (int c = tid; c < lane_blocks * k_chunks; c += nth) {
         const int blk = c / k_chunks, k0 = c % k_chunks * k_chunk;
         any[c] = k0 < K ? pack_lanes(blk, k0, std::min(K, k0 + k_chunk), bshared + static_cast<std::size_t>(blk) * K * kLaneBlock)
                         : 0;
       }
     }
-    if ((!pre && !own) || shared_lanes) {  // (the same for every thread)
+    if (nth > 1 && ((!pre && !own) || shared_lanes)) {  // (the same for every thread)
 #pragma omp barrier
     }
     uint8_t* blocal = shared_lanes ? nullptr : mine.local_lanes.get(static_cast<std::size_t>(K) * kLaneBlock);
@@ -494,8 +498,8 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
     int32_t* rows_out = swap ? mine.rows_out.get(static_cast<std::size_t>(row_block) * NR) : nullptr;
     std::ptrdiff_t* col_of = swap ? mine.col_of.get(static_cast<std::size_t>(row_block)) : nullptr;
     int32_t tile[detail::kMaxTile];
-#pragma omp for schedule(dynamic) nowait  // the region's end is the barrier
-    for (int task = 0; task < tasks; ++task) {
+    // Tasks handed out one at a time (the region's end is the barrier).
+    for (int task; (task = next_task.fetch_add(1, std::memory_order_relaxed)) < tasks;) {
       const int blk = task % lane_blocks;
       const int r0 = (task / lane_blocks) * row_block, l0 = blk * kLaneBlock;
       const int nr = std::min(row_block, n_rows - r0), nl = std::min(kLaneBlock, n_lanes - l0);
@@ -556,6 +560,12 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
         }
       }
     }
+  };
+  if (use_omp) {
+#pragma omp parallel
+    region(omp_get_thread_num(), omp_get_num_threads());
+  } else {
+    region(0, 1);
   }
 }
 
