@@ -78,7 +78,10 @@ struct ThreadGuard {
 };
 
 const OperandOrder kOrders[] = {OperandOrder::ActivationFirst, OperandOrder::WeightFirst};
-const int kThreads[] = {1, 2};
+// Two threads first: the GEMM driver keeps each thread's scratch between calls, and a threaded
+// run right after a one-thread run of the same problem would find the packed operands already
+// there, hiding a part that the threaded path forgot to pack.
+const int kThreads[] = {2, 1};
 
 // Runs approx_gemm on X, W on every path and thread count and compares with the reference.
 void check_gemm_on(const Table& table, OperandOrder order, const PreparedTable& prepared, int M, int N, int K,
@@ -189,7 +192,10 @@ TEST_CASE("approx_gemm: every path equals the reference for every table and oper
   std::mt19937 rng(2);
   std::vector<Shape> shapes = {{1, 1, 1},  {1, 3, 7},   {3, 1, 17},  {7, 17, 33}, {17, 33, 65},
                                {33, 65, 3}, {65, 7, 1}, {65, 65, 17}, {1, 65, 65}};
-  if (!kSanitized) shapes.push_back({67, 300, 21});  // several row and lane blocks
+  // Large enough (>= 512 Ki multiply-accumulates) for the driver to start threads: several row
+  // and lane blocks; a narrow N whose two row blocks each pack their own operands; one lane
+  // panel shared by two row blocks and packed in k chunks by both threads.
+  for (Shape s : {Shape{67, 300, 30}, Shape{256, 10, 250}, Shape{256, 100, 40}}) shapes.push_back(s);
   for (const auto& t : sweep_tables())
     for (OperandOrder order : kOrders) {
       const PreparedTable prepared(*t.table, order);

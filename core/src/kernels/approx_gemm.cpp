@@ -405,7 +405,12 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   const int row_blocks = (n_rows + row_block - 1) / row_block;
   const int tasks = row_blocks * lane_blocks;
   const double work = static_cast<double>(n_rows) * n_lanes * K;
-  const bool use_omp = parallel && tasks > 1 && work > 65536.0 && !omp_in_parallel();
+  // Threads only when the work outweighs starting them: an OpenMP region with two threads costs
+  // about 5 microseconds on this project's machine (a few microseconds of the kernel's work
+  // at about 25 GMAC/s per core), and a smaller GEMM (e.g. ResNet-8's 256 x 10 x 64 classifier)
+  // measured up to twice as slow on two threads as on one.
+  constexpr double kParallelWork = 512.0 * 1024;  // multiply-accumulates
+  const bool use_omp = parallel && tasks > 1 && work >= kParallelWork && !omp_in_parallel();
 
   // Row tiles are packed once per call: [tile][K][MR] with the list of the k where some row
   // value can give a non-zero (the others are skipped).  Lane blocks [K][kLaneBlock]
