@@ -411,6 +411,7 @@ int main(int argc, char** argv) {
 #if defined(__GLIBC__)
   mallopt(M_MMAP_THRESHOLD, 64 << 20);  // as the axevo program does (apps/axevo/main.cpp)
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_ARENA_MAX, 1);
 #endif
   try {
     benchmark::Initialize(&argc, argv);

@@ -48,9 +48,14 @@ int main(int argc, char** argv) {
   // A batch's tensors are tens of MB each and are freed and allocated again for every layer
   // of every run: keep freed memory in the heap (up to 1 GB untrimmed) instead of returning it
   // to the kernel, which would zero-fill it again on the next page faults (12% of the time of
-  // an emulated ResNet-8 run).
+  // an emulated ResNet-8 run).  One arena for all threads: the search's worker threads would
+  // otherwise each get arenas of 64 MB heaps, which glibc unmaps when they empty whatever
+  // the trim threshold, and the page faults and kernel zero-filling that followed took about
+  // a quarter of a ResNet-8 campaign's time (perf); the threads allocate seldom (whole tensors),
+  // so sharing one arena's lock costs nothing measurable.
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_ARENA_MAX, 1);
 #endif
   const std::string command = argv[1];
   try {
