@@ -202,7 +202,7 @@ TEST_CASE("onnx: clear errors for broken and unsupported models", "[onnx][models
   SECTION("a supported tiny model runs") {
     const Graph g = load_model(write_file("onnx_tiny", "relu.onnx", tiny_model("Relu")), test::plugin_path());
     const auto y = Executor(g).run(Tensor::from_floats({4}, {-1, 2, -3, 4}));
-    CHECK(y[0].f32 == std::vector<float>{0, 2, 0, 4});
+    CHECK(y[0].f32 == FloatVector{0, 2, 0, 4});
   }
   SECTION("missing file and unknown extension") {
     CHECK_THROWS_WITH(load_model("/nonexistent/model.onnx", test::plugin_path()), Catch::Contains("model file not found"));

@@ -35,11 +35,21 @@ Tensor::Tensor(DType type, Shape dims) : dtype(type), shape(std::move(dims)) {
   else i64.assign(static_cast<std::size_t>(n), 0);
 }
 
+Tensor Tensor::uninitialized_floats(Shape dims) {
+  Tensor t;
+  t.dtype = DType::Float32;
+  t.shape = std::move(dims);
+  const int64_t n = t.numel();
+  if (n < 0) throw Error("tensor with a negative dimension " + shape_string(t.shape));
+  t.f32.resize(static_cast<std::size_t>(n));  // NoInitAllocator: not zeroed
+  return t;
+}
+
 Tensor Tensor::from_floats(Shape dims, std::vector<float> values) {
   Tensor t;
   t.dtype = DType::Float32;
   t.shape = std::move(dims);
-  t.f32 = std::move(values);
+  t.f32.assign(values.begin(), values.end());
   if (static_cast<int64_t>(t.f32.size()) != t.numel()) throw Error("tensor data does not match its shape " + shape_string(t.shape));
   return t;
 }

@@ -32,7 +32,8 @@ class ConvOp : public Op {
     const Window3 g = forward_window(a_, spatial_of(x.shape), kernel);
     Shape yshape = {N, M};
     for (std::size_t k = 3 - kernel.size(); k < 3; ++k) yshape.push_back(g.out[k]);
-    Tensor y(DType::Float32, yshape);
+    // Every element is written by a matmul below (chunks x groups cover the output).
+    Tensor y = Tensor::uninitialized_floats(yshape);
     const int64_t Cg = C / G, Mg = M / G, P = g.out_size(), Kc = Cg * g.k_size(), In = g.in_size();
     if (b && (b->numel() != M)) runtime_fail("B must have " + std::to_string(M) + " values");
     const QuantizedKernel* qk = ctx.quantized(layer_slot);

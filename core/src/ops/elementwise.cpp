@@ -70,7 +70,7 @@ class BinaryOp : public Op {
       slope.shape[0] = b.numel();
       out[0] = binary(kind_, a, slope);
     } else if (relu_ && a.dtype == DType::Float32 && b.dtype == DType::Float32 && a.shape == b.shape) {
-      Tensor y(DType::Float32, a.shape);  // residual connection + ReLU: one loop
+      Tensor y = Tensor::uninitialized_floats(a.shape);  // residual connection + ReLU: one loop, every element
       const float *pa = a.f(), *pb = b.f();
       float* py = y.f();
       for (int64_t k = 0, n = y.numel(); k < n; ++k) py[k] = relu_value(pa[k] + pb[k]);
@@ -96,7 +96,7 @@ class BinaryOp : public Op {
 Tensor binary(Binary kind, const Tensor& a, const Tensor& b) {
   if (a.dtype != b.dtype) runtime_fail("operands have different types " + dtype_name(a.dtype) + " and " + dtype_name(b.dtype));
   const Shape shape = broadcast_shapes(a.shape, b.shape);
-  Tensor y(a.dtype, shape);
+  Tensor y = a.dtype == DType::Float32 ? Tensor::uninitialized_floats(shape) : Tensor(a.dtype, shape);  // all written
   if (a.dtype == DType::Float32) binary_loop(kind, a.f(), b.f(), y.f(), shape, a.shape, b.shape);
   else binary_loop(kind, a.i(), b.i(), y.i(), shape, a.shape, b.shape);
   return y;
