@@ -300,18 +300,18 @@ bool non_negative(const Operand& op, int n, int K) {
   return bits < 128;
 }
 
-// A grow-only buffer: get(n) returns room for n elements, left as they were (not cleared).
+// A grow-only buffer, cache-line aligned: get(n) returns room for n elements (contents
+// unspecified: callers write before they read).
 template <typename T>
 class Grown {
  public:
   T* get(std::size_t n) {
-    if (n > size_) buf_.reset(new T[n]), size_ = n;
-    return buf_.get();
+    if (n > buf_.size()) buf_ = AlignedVector<T>(n);
+    return buf_.data();
   }
 
  private:
-  std::unique_ptr<T[]> buf_;
-  std::size_t size_ = 0;
+  AlignedVector<T> buf_;
 };
 
 // One thread's scratch for approx_gemm_strided (kept between calls: a GEMM of a few
