@@ -193,9 +193,12 @@ TEST_CASE("approx_gemm: every path equals the reference for every table and oper
   std::vector<Shape> shapes = {{1, 1, 1},  {1, 3, 7},   {3, 1, 17},  {7, 17, 33}, {17, 33, 65},
                                {33, 65, 3}, {65, 7, 1}, {65, 65, 17}, {1, 65, 65}};
   // Large enough (>= 512 Ki multiply-accumulates) for the driver to start threads: several row
-  // and lane blocks; a narrow N whose two row blocks each pack their own operands; one lane
-  // panel shared by two row blocks and packed in k chunks by both threads.
-  for (Shape s : {Shape{67, 300, 30}, Shape{256, 10, 250}, Shape{256, 100, 40}}) shapes.push_back(s);
+  // and lane blocks; narrow N (transposed: the lanes split between the threads) with two lane
+  // blocks that each pack their own operands, of equal and of unequal widths; a narrow N with
+  // lane panels shared by row blocks; one lane panel shared by two row blocks and packed in k
+  // chunks by both threads.
+  for (Shape s : {Shape{67, 300, 30}, Shape{256, 10, 250}, Shape{300, 10, 200}, Shape{256, 100, 40}, Shape{200, 130, 48}})
+    shapes.push_back(s);
   for (const auto& t : sweep_tables())
     for (OperandOrder order : kOrders) {
       const PreparedTable prepared(*t.table, order);
