@@ -133,8 +133,8 @@ detail::KernelTile resolve(KernelPath path) {
     case KernelPath::Avx2: return {detail::micro_kernel_avx2(), kMR, kNR};
     case KernelPath::Avx512: return {detail::micro_kernel_avx512(), kMR, kNR};
     case KernelPath::Avx512Vbmi:
-      return {detail::micro_kernel_avx512_vbmi(), detail::kVbmiMR, detail::kVbmiNR, detail::micro_kernel_avx512_vbmi_low(),
-              true};
+      return {detail::micro_kernel_avx512_vbmi(),      detail::kVbmiMR, detail::kVbmiNR, detail::micro_kernel_avx512_vbmi_low(),
+              true, detail::micro_kernel_avx512_vbmi_wide(), detail::micro_kernel_avx512_vbmi_wide_low()};
     default: return {&detail::micro_kernel_scalar, kMR, kNR};
   }
 }
@@ -145,8 +145,8 @@ detail::KernelTile resolve(KernelPath path) {
 constexpr int kRowBlock = 64;
 constexpr int kLaneBlock = 256;
 static_assert(kRowBlock % kMR == 0 && kLaneBlock % kNR == 0 && kRowBlock % detail::kVbmiMR == 0 &&
-                  kLaneBlock % detail::kVbmiNR == 0 && kMR * kNR <= detail::kMaxTile &&
-                  detail::kVbmiMR * detail::kVbmiNR <= detail::kMaxTile,
+                  kLaneBlock % (2 * detail::kVbmiNR) == 0 && kMR * kNR <= detail::kMaxTile &&
+                  detail::kVbmiMR * 2 * detail::kVbmiNR <= detail::kMaxTile,
               "blocks must hold whole tiles");
 
 // One operand as the driver sees it: element (i, k) at p[i*s_i + k*s_k].
@@ -369,6 +369,7 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   if (g.y_n_block <= 0) throw Error("approx_gemm: y_n_block must be positive");
   const detail::KernelTile kernel = resolve(path);
   const int MR = kernel.mr, NR = kernel.nr;
+  const int WR = kernel.fn_wide ? 2 * NR : NR;  // the widest tile
   if (g.M == 0 || g.N == 0) return;
   // Where column n of Y starts (add m * y_m for row m).
   auto y_col = [&](std::ptrdiff_t n) { return (n / g.y_n_block) * g.y_n_block_stride + (n % g.y_n_block) * g.y_n; };
@@ -462,7 +463,10 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   auto pack_lanes = [&](int blk, int k0, int k1, uint8_t* b) {
     const int l0 = blk * lane_block, nl = std::min(lane_block, n_lanes - l0);
     uint8_t* bk0 = b + static_cast<std::size_t>(k0) * kLaneBlock;
-    const int padded = (nl + NR - 1) / NR * NR;  // the kernel reads whole tiles: zero the last one's missing lanes
+    // The kernels read whole tiles: zero the last one's missing lanes (a wide tile's when more
+    // than a narrow tile's lanes are left at the end, see the lane tile loop below).
+    const int tail = nl % WR, last = tail > NR ? WR : NR;
+    const int padded = tail == 0 ? nl : (nl + last - 1) / last * last;
     if (nl < padded)
       for (int k = k0; k < k1; ++k) std::memset(b + static_cast<std::size_t>(k) * kLaneBlock + nl, 0, padded - nl);
     uint8_t bits = 0;
@@ -513,9 +517,9 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
 #pragma omp barrier
     }
     uint8_t* blocal = shared_lanes ? nullptr : mine.local_lanes.get(static_cast<std::size_t>(K) * kLaneBlock);
-    // Swapped problems: a row block's results for one lane tile, [row][NR], written to Y
-    // lane by lane (contiguous runs of Y's rows) instead of row by row (stride y_m).
-    int32_t* rows_out = swap ? mine.rows_out.get(static_cast<std::size_t>(row_block) * NR) : nullptr;
+    // Swapped problems: a row block's results for one lane tile, [row][tile width], written to
+    // Y lane by lane (contiguous runs of Y's rows) instead of row by row (stride y_m).
+    int32_t* rows_out = swap ? mine.rows_out.get(static_cast<std::size_t>(row_block) * WR) : nullptr;
     std::ptrdiff_t* col_of = swap ? mine.col_of.get(static_cast<std::size_t>(row_block)) : nullptr;
     int32_t tile[detail::kMaxTile];
     // Tasks handed out one at a time (the region's end is the barrier).
@@ -532,7 +536,8 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
         const uint8_t bits = pack_lanes(blk, 0, K, blocal);
         low = kernel.fn_low && bits < 128;
       }
-      const detail::MicroKernel fn = low ? kernel.fn_low : kernel.fn;
+      const detail::MicroKernel fn_narrow = low ? kernel.fn_low : kernel.fn;
+      const detail::MicroKernel fn_wide = low ? kernel.fn_wide_low : kernel.fn_wide;
       // The row tiles: tile t at (t - t_base) of ap / kl / nkp.
       const uint8_t* ap = apack_p;
       const int32_t *kl = klists_p, *nkp = nks_p;
@@ -550,16 +555,20 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
       }
       if (swap)
         for (int i = 0; i < nr; ++i) col_of[i] = y_col(r0 + i);
-      for (int j0 = 0; j0 < nl; j0 += NR) {
-        const int nj = std::min(NR, nl - j0);
+      // Lane tiles: the wide kernel's while more than one narrow tile's lanes are left.
+      for (int j0 = 0, tw; j0 < nl; j0 += tw) {
+        const bool wide = fn_wide && nl - j0 > NR;
+        const detail::MicroKernel fn = wide ? fn_wide : fn_narrow;
+        tw = wide ? 2 * NR : NR;
+        const int nj = std::min(tw, nl - j0);
         const std::ptrdiff_t l = l0 + j0;
         if (swap) {  // rows are columns of Y, lanes its rows
           for (int i0 = 0; i0 < nr; i0 += MR) {
             const int u = (r0 + i0) / MR - t_base;
             const std::size_t at = static_cast<std::size_t>(u) * K;
-            fn(tab, ap + at * MR, kl + at, nkp[u], b + j0, kLaneBlock, rows_out + i0 * NR);
+            fn(tab, ap + at * MR, kl + at, nkp[u], b + j0, kLaneBlock, rows_out + i0 * tw);
           }
-          store_transposed(rows_out, NR, nr, nj, col_of, g.Y + l * g.y_m, g.y_m);
+          store_transposed(rows_out, tw, nr, nj, col_of, g.Y + l * g.y_m, g.y_m);
           continue;
         }
         for (int i0 = 0; i0 < nr; i0 += MR) {
@@ -567,7 +576,7 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
           const std::size_t at = static_cast<std::size_t>(u) * K;
           fn(tab, ap + at * MR, kl + at, nkp[u], b + j0, kLaneBlock, tile);
           for (int i = 0; i < mr; ++i) {  // lanes are columns of Y: one run per block of y_n_block columns
-            const int32_t* src = tile + i * NR;
+            const int32_t* src = tile + i * tw;
             for (std::ptrdiff_t n = l, end = l + nj; n < end;) {
               const std::ptrdiff_t run = std::min(end - n, g.y_n_block - n % g.y_n_block);
               int32_t* y = g.Y + (r0 + i0 + i) * g.y_m + y_col(n);

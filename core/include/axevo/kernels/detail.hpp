@@ -44,6 +44,9 @@ struct KernelTile {
   int mr = 0, nr = 0;
   MicroKernel fn_low = nullptr;  // optional: the same when every lane byte is below 128
   bool int16_groups = false;     // klist in int16 groups (above)
+  // Optional: the same on a tile of mr x 2 nr (out is [mr][2 nr]), for blocks with more than nr
+  // lanes left; they read klist's k and ignore its group flags.
+  MicroKernel fn_wide = nullptr, fn_wide_low = nullptr;
 };
 
 void micro_kernel_scalar(TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b,
@@ -54,6 +57,8 @@ MicroKernel micro_kernel_avx2();
 MicroKernel micro_kernel_avx512();
 MicroKernel micro_kernel_avx512_vbmi();
 MicroKernel micro_kernel_avx512_vbmi_low();  // lane bytes all below 128 (non-negative int8)
+MicroKernel micro_kernel_avx512_vbmi_wide();      // 1 x 256 lanes
+MicroKernel micro_kernel_avx512_vbmi_wide_low();
 bool cpu_has_avx2();
 bool cpu_has_avx512();
 bool cpu_has_avx512_vbmi();  // AVX-512 F, BW, VBMI and VNNI
