@@ -396,14 +396,16 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   const uint16_t* row_bound = rows_are_activations ? table.activation_row_bounds() : table.weight_row_bounds();
 
   // Lane blocks of kLaneBlock lanes and row blocks of kRowBlock rows, smaller when there are
-  // fewer lane blocks than threads (small GEMMs, e.g. fully-connected layers): a transposed
-  // problem's lanes are split between the threads (its lanes are rows of Y, so each thread
-  // writes its own rows of Y and packs only its lanes; split by rows, both threads wrote most
-  // 64-byte lines of Y: LeNet-5's 256 x 84 x 120 GEMM went from 32 to 39 GMAC/s), else its rows.
+  // fewer lane blocks than threads (small GEMMs, e.g. fully-connected layers): the rows are
+  // split between the threads, or the lanes of a transposed problem (they are rows of Y) when
+  // each thread still gets a wide tile's lanes, or when it has so few rows (columns of Y) that
+  // a split by rows would have both threads write every 64-byte line of Y (ResNet-8's 256 x
+  // 10 x 64 classifier: 10 -> 22 GMAC/s; LeNet-5's 256 x 120 x 400 keeps its rows split and
+  // the wide tile: 39 -> 50 GMAC/s).
   const int threads = parallel && !omp_in_parallel() ? omp_get_max_threads() : 1;
   int lane_block = kLaneBlock, row_block = kRowBlock;
   int lane_blocks = (n_lanes + lane_block - 1) / lane_block;
-  if (lane_blocks < threads && swap && n_lanes >= threads * NR) {
+  if (lane_blocks < threads && swap && (n_lanes >= threads * WR || (n_lanes >= threads * NR && n_rows < 32))) {
     lane_block = ((n_lanes + threads - 1) / threads + NR - 1) / NR * NR;
     lane_blocks = (n_lanes + lane_block - 1) / lane_block;
   }
