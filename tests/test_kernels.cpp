@@ -6,9 +6,8 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
 #include <atomic>
-#include <chrono>
+#include <map>
 #include <random>
 #include <string>
 #include <thread>
@@ -17,7 +16,6 @@
 #include "axevo/error.hpp"
 #include "axevo/kernels/approx_conv.hpp"
 #include "axevo/kernels/approx_gemm.hpp"
-#include "axevo/kernels/spin_team.hpp"
 #include "test_support.hpp"
 
 using namespace axevo;
@@ -197,14 +195,14 @@ TEST_CASE("approx_gemm: every path equals the reference for every table and oper
   std::vector<Shape> shapes = {{1, 1, 1},  {1, 3, 7},   {3, 1, 17},  {7, 17, 33}, {17, 33, 65},
                                {33, 65, 3}, {65, 7, 1}, {65, 65, 17}, {1, 65, 65}};
   // Large enough (>= 512 Ki multiply-accumulates) for the driver to start threads: several row
-  // and lane blocks; narrow N (transposed: the lanes split between the threads) with two lane
-  // blocks that each pack their own operands, of equal and of unequal widths; a narrow N with
-  // lane panels shared by row blocks; one lane panel shared by two row blocks and packed in k
-  // chunks by both threads.
+  // and lane blocks; narrow N with few rows (transposed: the lanes split between the threads)
+  // in two lane blocks that each pack their own operands, of equal and of unequal widths; a
+  // narrow N with more rows (split by rows, each tile wide) and one lane panel shared by two
+  // row blocks and packed in k chunks by both threads; the same not transposed.
   for (Shape s : {Shape{67, 300, 30}, Shape{256, 10, 250}, Shape{300, 10, 200}, Shape{256, 100, 40}, Shape{200, 130, 48}})
     shapes.push_back(s);
-  // From 64 Ki multiply-accumulates the spin team's helper threads (spin_team.hpp): narrow
-  // N with equal and unequal lane halves, and two lane blocks that each pack the rows.
+  // Below it, one thread: a classifier's shape (one wide tile), narrow N over 300 lanes (a wide
+  // and a narrow tile), two lane blocks.
   for (Shape s : {Shape{256, 10, 64}, Shape{300, 9, 40}, Shape{40, 300, 20}}) shapes.push_back(s);
   for (const auto& t : sweep_tables())
     for (OperandOrder order : kOrders) {
@@ -506,73 +504,32 @@ TEST_CASE("approx_gemm: single-threaded calls from inside a caller's parallel re
   }
 }
 
-TEST_CASE("spin team: every task runs exactly once and run() returns after the helpers that took work", "[kernels]") {
-  // Tasks claimed from a counter, each slow enough (~50 us) that a helper is still inside one
-  // when the caller runs out of tasks: run() must wait for it.  Callers from two threads at
-  // once: one of them may find the team busy (run() returns false having run nothing) and
-  // then does its tasks alone.
-  using axevo::kernels::detail::run_on_team;
-  constexpr int kTasks = 8;
-  auto spin_for = [](int us) {
-    const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
-    while (std::chrono::steady_clock::now() < end) {
-    }
-  };
-  auto caller = [&](int rounds, std::atomic<int>& helper_tasks, std::atomic<int>& failures) {
-    for (int r = 0; r < rounds; ++r) {
-      std::array<std::atomic<int>, kTasks> done{};
-      std::atomic<int> next{0};
-      auto body = [&](int tid, int nth) {
-        if (nth != 2 || tid < 0 || tid >= nth) failures++;
-        for (int t; (t = next.fetch_add(1)) < kTasks;) {
-          spin_for(50);
-          done[static_cast<std::size_t>(t)].fetch_add(1);
-          if (tid > 0) helper_tasks++;
-        }
-      };
-      if (!run_on_team(2, body)) {  // busy: nothing ran
-        if (next.load() != 0) failures++;
-        auto alone = [&](int, int) {
-          for (int t; (t = next.fetch_add(1)) < kTasks;) done[static_cast<std::size_t>(t)].fetch_add(1);
-        };
-        alone(0, 1);
-      }
-      for (auto& d : done)
-        if (d.load() != 1) failures++;
-    }
-  };
-  std::atomic<int> helper_tasks{0}, failures{0};
-  caller(50, helper_tasks, failures);
-  CHECK(failures.load() == 0);
-  CHECK(helper_tasks.load() > 0);  // the helper took work
-  std::atomic<int> other{0};
-  std::thread a([&] { caller(30, other, failures); }), b([&] { caller(30, other, failures); });
-  a.join(), b.join();
-  CHECK(failures.load() == 0);
-}
-
-TEST_CASE("approx_gemm: small threaded GEMMs (spin team) from two threads at once", "[kernels]") {
+TEST_CASE("approx_gemm: threaded GEMMs called from two threads at once", "[kernels]") {
+  // Each caller's threads use their own scratch (kept between calls): two callers at once,
+  // small (one thread each) and large (OpenMP) problems, every path.
   std::mt19937 rng(31);
   const Table& table = *all_tables()[4].table;
   const PreparedTable prepared(table);
-  const int M = 256, N = 10, K = 64;  // ResNet-8's classifier: 164 Ki multiply-accumulates
+  const std::array<std::array<int, 3>, 2> shapes = {{{256, 10, 64}, {256, 10, 250}}};
   std::vector<std::vector<int8_t>> xs, ws;
   std::vector<std::vector<int32_t>> refs;
-  for (int c = 0; c < 2; ++c) {
+  for (auto [M, N, K] : shapes) {
     xs.push_back(random_bytes(static_cast<std::size_t>(M) * K, rng, 0.1));
     ws.push_back(random_bytes(static_cast<std::size_t>(N) * K, rng));
     refs.emplace_back(static_cast<std::size_t>(M) * N);
-    approx_gemm_reference(table, OperandOrder::ActivationFirst, M, N, K, xs[c].data(), K, ws[c].data(), K, refs[c].data(), N);
+    approx_gemm_reference(table, OperandOrder::ActivationFirst, M, N, K, xs.back().data(), K, ws.back().data(), K,
+                          refs.back().data(), N);
   }
   std::atomic<int> wrong{0};
-  auto run = [&](int c) {
+  auto run = [&](int first) {
     omp_set_num_threads(2);
     for (KernelPath path : available_kernel_paths())
-      for (int r = 0; r < 200; ++r) {
-        std::vector<int32_t> y(refs[static_cast<std::size_t>(c)].size(), -7);
-        approx_gemm(prepared, M, N, K, xs[static_cast<std::size_t>(c)].data(), K, ws[static_cast<std::size_t>(c)].data(), K,
-                    y.data(), N, path);
-        if (y != refs[static_cast<std::size_t>(c)]) wrong++;
+      for (int r = 0; r < 40; ++r) {
+        const auto c = static_cast<std::size_t>((first + r) % 2);
+        const auto [M, N, K] = shapes[c];
+        std::vector<int32_t> y(refs[c].size(), -7);
+        approx_gemm(prepared, M, N, K, xs[c].data(), K, ws[c].data(), K, y.data(), N, path);
+        if (y != refs[c]) wrong++;
       }
   };
   std::thread a(run, 0), b(run, 1);

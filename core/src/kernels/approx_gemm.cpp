@@ -15,7 +15,6 @@
 
 #include "axevo/error.hpp"
 #include "axevo/kernels/detail.hpp"
-#include "axevo/kernels/spin_team.hpp"
 
 namespace axevo::kernels {
 
@@ -416,17 +415,15 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   const int row_blocks = (n_rows + row_block - 1) / row_block;
   const int tasks = row_blocks * lane_blocks;
   const double work = static_cast<double>(n_rows) * n_lanes * K;
-  // OpenMP threads only when the work outweighs starting them: even an empty two-thread region
+  // Threads only when the work outweighs starting them: even an empty two-thread OpenMP region
   // costs 3.3-3.9 microseconds on this project's machine (libgomp's futex calls), a few
   // microseconds of the kernel's work at about 25 GMAC/s per core; a smaller GEMM (e.g.
   // ResNet-8's 256 x 10 x 64 classifier) measured up to twice as slow on two threads as on one.
+  // (Helper threads handed work through atomics, without system calls, made that classifier
+  // no faster than one thread: the hand-off and the lines moved between cores, a microsecond
+  // or more on this machine, ate the second core's half of its 5 microseconds.)
   constexpr double kParallelWork = 512.0 * 1024;  // multiply-accumulates
   const bool use_omp = parallel && tasks > 1 && work >= kParallelWork && !omp_in_parallel();
-  // Smaller ones, down to a few microseconds of work, on the spin team (spin_team.hpp): its
-  // hand-off costs well under a microsecond while its helpers are awake (that classifier: 9.5
-  // -> 5.7 us on two threads).
-  constexpr double kTeamWork = 64.0 * 1024;
-  const bool use_team = parallel && threads > 1 && tasks > 1 && !use_omp && work >= kTeamWork;
 
   // Row tiles are packed once per call: [tile][K][MR] with the list of the k where some row
   // value can give a non-zero (the others are skipped).  Lane blocks [K][kLaneBlock]
@@ -446,7 +443,7 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   // lane block read by two tasks is packed twice), so that the region has no barrier inside,
   // which at a few microseconds costs as much as the packing it would share.  (On larger
   // GEMMs this measured slower.)
-  const bool own = (use_omp && tasks <= threads && work < 1e6) || use_team;
+  const bool own = use_omp && tasks <= threads && work < 1e6;
   const bool shared_lanes = row_blocks > 1 && !own;
   const int k_chunks =
       shared_lanes && use_omp && lane_blocks < threads ? std::min((K + 15) / 16, (threads + lane_blocks - 1) / lane_blocks) : 1;
@@ -595,7 +592,7 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   if (use_omp) {
 #pragma omp parallel
     region(omp_get_thread_num(), omp_get_num_threads());
-  } else if (!use_team || !detail::run_on_team(threads, region)) {  // (false: the team was busy, nothing ran)
+  } else {
     region(0, 1);
   }
 }
