@@ -394,14 +394,23 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   const uint8_t* zero_row = rows_are_activations ? table.zero_activations() : table.zero_weights();
   const uint16_t* row_bound = rows_are_activations ? table.activation_row_bounds() : table.weight_row_bounds();
 
+  // Threads only when the work outweighs starting them: even an empty two-thread OpenMP region
+  // costs 3.3-3.9 microseconds on this project's machine (libgomp's futex calls), a few
+  // microseconds of the kernel's work at about 25 GMAC/s per core; a smaller GEMM (e.g.
+  // ResNet-8's 256 x 10 x 64 classifier) measured up to twice as slow on two threads as on one.
+  // (Helper threads handed work through atomics, without system calls, made that classifier
+  // no faster than one thread: the hand-off and the lines moved between cores, a microsecond
+  // or more on this machine, ate the second core's half of its 5 microseconds.)
+  constexpr double kParallelWork = 512.0 * 1024;  // multiply-accumulates
+  const double work = static_cast<double>(n_rows) * n_lanes * K;
+  const int threads = parallel && work >= kParallelWork && !omp_in_parallel() ? omp_get_max_threads() : 1;
   // Lane blocks of kLaneBlock lanes and row blocks of kRowBlock rows, smaller when there are
   // fewer lane blocks than threads (small GEMMs, e.g. fully-connected layers): the rows are
   // split between the threads, or the lanes of a transposed problem (they are rows of Y) when
   // each thread still gets a wide tile's lanes, or when it has so few rows (columns of Y) that
-  // a split by rows would have both threads write every 64-byte line of Y (ResNet-8's 256 x
-  // 10 x 64 classifier: 10 -> 22 GMAC/s; LeNet-5's 256 x 120 x 400 keeps its rows split and
-  // the wide tile: 39 -> 50 GMAC/s).
-  const int threads = parallel && !omp_in_parallel() ? omp_get_max_threads() : 1;
+  // a split by rows would have both threads write every 64-byte line of Y (a 256 x 10 x 250
+  // GEMM: 10 -> 22 GMAC/s; LeNet-5's 256 x 120 x 400 keeps its rows split and the wide tile:
+  // 39 -> 50 GMAC/s).
   int lane_block = kLaneBlock, row_block = kRowBlock;
   int lane_blocks = (n_lanes + lane_block - 1) / lane_block;
   if (lane_blocks < threads && swap && (n_lanes >= threads * WR || (n_lanes >= threads * NR && n_rows < 32))) {
@@ -414,16 +423,7 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
   }
   const int row_blocks = (n_rows + row_block - 1) / row_block;
   const int tasks = row_blocks * lane_blocks;
-  const double work = static_cast<double>(n_rows) * n_lanes * K;
-  // Threads only when the work outweighs starting them: even an empty two-thread OpenMP region
-  // costs 3.3-3.9 microseconds on this project's machine (libgomp's futex calls), a few
-  // microseconds of the kernel's work at about 25 GMAC/s per core; a smaller GEMM (e.g.
-  // ResNet-8's 256 x 10 x 64 classifier) measured up to twice as slow on two threads as on one.
-  // (Helper threads handed work through atomics, without system calls, made that classifier
-  // no faster than one thread: the hand-off and the lines moved between cores, a microsecond
-  // or more on this machine, ate the second core's half of its 5 microseconds.)
-  constexpr double kParallelWork = 512.0 * 1024;  // multiply-accumulates
-  const bool use_omp = parallel && tasks > 1 && work >= kParallelWork && !omp_in_parallel();
+  const bool use_omp = threads > 1 && tasks > 1;
 
   // Row tiles are packed once per call: [tile][K][MR] with the list of the k where some row
   // value can give a non-zero (the others are skipped).  Lane blocks [K][kLaneBlock]
