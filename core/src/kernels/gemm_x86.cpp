@@ -18,7 +18,8 @@
 // permutes and two blends for both planes (the word kernel needs eight and six).  Bytes are
 // interleaved back into int16 products (unpack), summed in int16 over a group of k whose
 // table rows' bounds keep the sum in range (the driver forms the groups), and vpdpwssd
-// against (1, 0) / (0, 1) word patterns widens and adds the even / odd sums into int32.
+// against (1, 0) / (0, 1) word patterns widens and adds the even / odd sums into int32.  The
+// 1 x 256 tile (for blocks with more than 128 lanes left) widens each k's products at once.
 #include "axevo/kernels/detail.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))

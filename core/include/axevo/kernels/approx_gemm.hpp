@@ -20,12 +20,13 @@
 //
 // Implementation (XNNPACK/ncnn style): approx_gemm_reference is the plain triple loop;
 // approx_gemm packs operand panels, visits the output in cache blocks (OpenMP over blocks)
-// and runs one micro-kernel per 4 x 64 output tile (4 values of the "row" operand against 64
-// of the "lane" operand; the row operand selects a 512-byte table row, so the table is
-// pre-transposed per operand order, see PreparedTable).  The micro-kernel exists as
-// portable scalar C++, AVX2 (8-lane gathers), AVX-512BW (in-register word permutes over
-// the table row) and AVX-512 VBMI + VNNI (byte permutes over the row split into low- and
-// high-byte planes, widened and summed by vpdpwssd); KernelPath::Auto picks the fastest the
+// and runs one micro-kernel per output tile (4 values of the "row" operand against 64 of the
+// "lane" operand, or 1 against 128 or 256 on the VBMI path; the row operand selects a
+// 512-byte table row, so the table is pre-transposed per operand order, see PreparedTable).
+// The micro-kernel exists as portable scalar C++, AVX2 (8-lane gathers), AVX-512BW
+// (in-register word permutes over the table row) and AVX-512 VBMI + VNNI (byte permutes over
+// the row split into low- and high-byte planes, widened and summed by vpdpwssd, the 1 x 128
+// tile with int16 partial sums); KernelPath::Auto picks the fastest the
 // CPU has (VBMI, else BW, else scalar), and any available path can be forced (the tests run
 // them all).  Architecture-specific code lives in gemm_x86.cpp and is compiled
 // with function target attributes, so the build works on any x86-64 (or non-x86) CPU.
