@@ -124,6 +124,40 @@ __attribute__((target("avx512f"))) inline void store_lane_order(const __m512i* a
   _mm512_storeu_si512(o + 48, _mm512_shuffle_i32x4(t2, t3, 0xDD));
 }
 
+// One table row's byte planes in registers (L: low bytes, H: high bytes, 4 registers of 64
+// entries each; with kLow only the first two of each, entries 0-127), and the lookup of 64
+// lanes in them: the int16 products of the lanes as two vectors, p0 = unpacklo (words of
+// lanes 16q + w, w < 8, in 128-bit lane q) and p1 = unpackhi (lanes 16q + 8 + w).
+struct PlaneRow {
+  __m512i L0, L1, L2, L3, H0, H1, H2, H3;
+};
+template <bool kLow>
+__attribute__((target("avx512f,avx512bw"), always_inline)) inline PlaneRow load_plane_row(const uint8_t* row) {
+  PlaneRow r;
+  r.L0 = _mm512_loadu_si512(row), r.L1 = _mm512_loadu_si512(row + 64);
+  r.H0 = _mm512_loadu_si512(row + 256), r.H1 = _mm512_loadu_si512(row + 320);
+  if (!kLow) {
+    r.L2 = _mm512_loadu_si512(row + 128), r.L3 = _mm512_loadu_si512(row + 192);
+    r.H2 = _mm512_loadu_si512(row + 384), r.H3 = _mm512_loadu_si512(row + 448);
+  } else {
+    r.L2 = r.L3 = r.H2 = r.H3 = _mm512_setzero_si512();  // (unused)
+  }
+  return r;
+}
+template <bool kLow>
+__attribute__((target("avx512f,avx512bw,avx512vbmi"), always_inline)) inline void lookup64(const PlaneRow& r,
+                                                                                          const uint8_t* lane_bytes,
+                                                                                          __m512i& p0, __m512i& p1) {
+  const __m512i idx = _mm512_loadu_si512(lane_bytes);
+  __m512i lo = _mm512_permutex2var_epi8(r.L0, idx, r.L1), hi = _mm512_permutex2var_epi8(r.H0, idx, r.H1);
+  if (!kLow) {
+    const __mmask64 high = _mm512_movepi8_mask(idx);  // index bit 7: entries 128-255
+    lo = _mm512_mask_blend_epi8(high, lo, _mm512_permutex2var_epi8(r.L2, idx, r.L3));
+    hi = _mm512_mask_blend_epi8(high, hi, _mm512_permutex2var_epi8(r.H2, idx, r.H3));
+  }
+  p0 = _mm512_unpacklo_epi8(lo, hi), p1 = _mm512_unpackhi_epi8(lo, hi);
+}
+
 // AVX-512 VBMI + VNNI byte-plane kernel (see the top of the file), one row x 128 lanes: the
 // row's 8 plane registers are loaded once per k and serve two 64-lane index vectors.  Lane
 // bytes j of a 64-byte vector: after unpacklo/unpackhi of the low and high planes, word w of
@@ -148,31 +182,13 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) inline void vb
   for (int t = 0; t < nk; ++t) {
     const int32_t entry = klist[t];
     const std::ptrdiff_t k = entry & ~kGroupEnd;
-    const uint8_t* row = table.planes + (static_cast<std::ptrdiff_t>(a[k]) << 9);
-    const __m512i L0 = _mm512_loadu_si512(row), L1 = _mm512_loadu_si512(row + 64),
-                  H0 = _mm512_loadu_si512(row + 256), H1 = _mm512_loadu_si512(row + 320);
-    __m512i L2, L3, H2, H3;
-    if (!kLow) {
-      L2 = _mm512_loadu_si512(row + 128), L3 = _mm512_loadu_si512(row + 192);
-      H2 = _mm512_loadu_si512(row + 384), H3 = _mm512_loadu_si512(row + 448);
-    }
-    // 64 lanes: look up both planes, interleave into int16 products, add to the int16 sums.
-    // (A macro: a lambda would not inherit the function's target attributes.)
-#define AXEVO_VBMI_LANES64(lane_bytes, w0_sum, w1_sum)                                            \
-  do {                                                                                            \
-    const __m512i idx = _mm512_loadu_si512(lane_bytes);                                           \
-    __m512i lo = _mm512_permutex2var_epi8(L0, idx, L1), hi = _mm512_permutex2var_epi8(H0, idx, H1); \
-    if (!kLow) {                                                                                  \
-      const __mmask64 high = _mm512_movepi8_mask(idx); /* index bit 7: entries 128-255 */         \
-      lo = _mm512_mask_blend_epi8(high, lo, _mm512_permutex2var_epi8(L2, idx, L3));               \
-      hi = _mm512_mask_blend_epi8(high, hi, _mm512_permutex2var_epi8(H2, idx, H3));               \
-    }                                                                                             \
-    w0_sum = _mm512_add_epi16(w0_sum, _mm512_unpacklo_epi8(lo, hi));                              \
-    w1_sum = _mm512_add_epi16(w1_sum, _mm512_unpackhi_epi8(lo, hi));                              \
-  } while (0)
-    AXEVO_VBMI_LANES64(b + k * ldb, s00, s01);
-    AXEVO_VBMI_LANES64(b + k * ldb + 64, s10, s11);
-#undef AXEVO_VBMI_LANES64
+    const PlaneRow r = load_plane_row<kLow>(table.planes + (static_cast<std::ptrdiff_t>(a[k]) << 9));
+    // 64 lanes at a time: their int16 products added to the int16 sums.
+    __m512i p0, p1;
+    lookup64<kLow>(r, b + k * ldb, p0, p1);
+    s00 = _mm512_add_epi16(s00, p0), s01 = _mm512_add_epi16(s01, p1);
+    lookup64<kLow>(r, b + k * ldb + 64, p0, p1);
+    s10 = _mm512_add_epi16(s10, p0), s11 = _mm512_add_epi16(s11, p1);
     if (entry < 0) {  // the group's last k: widen, vpdpwssd with (1, 0) adds the even words, (0, 1) the odd
       a00 = _mm512_dpwssd_epi32(a00, s00, even), a01 = _mm512_dpwssd_epi32(a01, s00, odd);
       a02 = _mm512_dpwssd_epi32(a02, s01, even), a03 = _mm512_dpwssd_epi32(a03, s01, odd);
@@ -199,63 +215,34 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) inline void vb
   const __m512i even = _mm512_set1_epi32(1), odd = _mm512_set1_epi32(1 << 16);
   for (int t = 0; t < nk; ++t) {
     const std::ptrdiff_t k = klist[t] & ~kGroupEnd;
-    const uint8_t* row = table.planes + (static_cast<std::ptrdiff_t>(a[k]) << 9);
-    const __m512i L0 = _mm512_loadu_si512(row), L1 = _mm512_loadu_si512(row + 64),
-                  H0 = _mm512_loadu_si512(row + 256), H1 = _mm512_loadu_si512(row + 320);
-    __m512i L2, L3, H2, H3;
-    if (!kLow) {
-      L2 = _mm512_loadu_si512(row + 128), L3 = _mm512_loadu_si512(row + 192);
-      H2 = _mm512_loadu_si512(row + 384), H3 = _mm512_loadu_si512(row + 448);
-    }
+    const PlaneRow r = load_plane_row<kLow>(table.planes + (static_cast<std::ptrdiff_t>(a[k]) << 9));
     const uint8_t* bk = b + k * ldb;
-#define AXEVO_VBMI_LANES64_WIDE(lane_bytes, c0, c1, c2, c3)                                          \
-  do {                                                                                               \
-    const __m512i idx = _mm512_loadu_si512(lane_bytes);                                              \
-    __m512i lo = _mm512_permutex2var_epi8(L0, idx, L1), hi = _mm512_permutex2var_epi8(H0, idx, H1);  \
-    if (!kLow) {                                                                                     \
-      const __mmask64 high = _mm512_movepi8_mask(idx);                                               \
-      lo = _mm512_mask_blend_epi8(high, lo, _mm512_permutex2var_epi8(L2, idx, L3));                  \
-      hi = _mm512_mask_blend_epi8(high, hi, _mm512_permutex2var_epi8(H2, idx, H3));                  \
-    }                                                                                                \
-    const __m512i p0 = _mm512_unpacklo_epi8(lo, hi), p1 = _mm512_unpackhi_epi8(lo, hi);              \
-    c0 = _mm512_dpwssd_epi32(c0, p0, even), c1 = _mm512_dpwssd_epi32(c1, p0, odd);                   \
-    c2 = _mm512_dpwssd_epi32(c2, p1, even), c3 = _mm512_dpwssd_epi32(c3, p1, odd);                   \
-  } while (0)
-    AXEVO_VBMI_LANES64_WIDE(bk, a00, a01, a02, a03);
-    AXEVO_VBMI_LANES64_WIDE(bk + 64, a10, a11, a12, a13);
-    AXEVO_VBMI_LANES64_WIDE(bk + 128, a20, a21, a22, a23);
-    AXEVO_VBMI_LANES64_WIDE(bk + 192, a30, a31, a32, a33);
-#undef AXEVO_VBMI_LANES64_WIDE
+    __m512i p0, p1;
+    lookup64<kLow>(r, bk, p0, p1);
+    a00 = _mm512_dpwssd_epi32(a00, p0, even), a01 = _mm512_dpwssd_epi32(a01, p0, odd);
+    a02 = _mm512_dpwssd_epi32(a02, p1, even), a03 = _mm512_dpwssd_epi32(a03, p1, odd);
+    lookup64<kLow>(r, bk + 64, p0, p1);
+    a10 = _mm512_dpwssd_epi32(a10, p0, even), a11 = _mm512_dpwssd_epi32(a11, p0, odd);
+    a12 = _mm512_dpwssd_epi32(a12, p1, even), a13 = _mm512_dpwssd_epi32(a13, p1, odd);
+    lookup64<kLow>(r, bk + 128, p0, p1);
+    a20 = _mm512_dpwssd_epi32(a20, p0, even), a21 = _mm512_dpwssd_epi32(a21, p0, odd);
+    a22 = _mm512_dpwssd_epi32(a22, p1, even), a23 = _mm512_dpwssd_epi32(a23, p1, odd);
+    lookup64<kLow>(r, bk + 192, p0, p1);
+    a30 = _mm512_dpwssd_epi32(a30, p0, even), a31 = _mm512_dpwssd_epi32(a31, p0, odd);
+    a32 = _mm512_dpwssd_epi32(a32, p1, even), a33 = _mm512_dpwssd_epi32(a33, p1, odd);
   }
   const __m512i acc[4][4] = {{a00, a01, a02, a03}, {a10, a11, a12, a13}, {a20, a21, a22, a23}, {a30, a31, a32, a33}};
   for (int v = 0; v < 4; ++v) store_lane_order(acc[v], out + 64 * v);
-}
-
-__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void kernel_avx512_vbmi(
-    TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b, std::ptrdiff_t ldb, int32_t* out) {
-  vbmi_tile<false>(table, a, klist, nk, b, ldb, out);
-}
-__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void kernel_avx512_vbmi_low(
-    TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b, std::ptrdiff_t ldb, int32_t* out) {
-  vbmi_tile<true>(table, a, klist, nk, b, ldb, out);
-}
-__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void kernel_avx512_vbmi_wide(
-    TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b, std::ptrdiff_t ldb, int32_t* out) {
-  vbmi_tile256<false>(table, a, klist, nk, b, ldb, out);
-}
-__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void kernel_avx512_vbmi_wide_low(
-    TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b, std::ptrdiff_t ldb, int32_t* out) {
-  vbmi_tile256<true>(table, a, klist, nk, b, ldb, out);
 }
 
 }  // namespace
 
 MicroKernel micro_kernel_avx2() { return &kernel_avx2; }
 MicroKernel micro_kernel_avx512() { return &kernel_avx512_permute; }
-MicroKernel micro_kernel_avx512_vbmi() { return &kernel_avx512_vbmi; }
-MicroKernel micro_kernel_avx512_vbmi_low() { return &kernel_avx512_vbmi_low; }
-MicroKernel micro_kernel_avx512_vbmi_wide() { return &kernel_avx512_vbmi_wide; }
-MicroKernel micro_kernel_avx512_vbmi_wide_low() { return &kernel_avx512_vbmi_wide_low; }
+MicroKernel micro_kernel_avx512_vbmi() { return &vbmi_tile<false>; }
+MicroKernel micro_kernel_avx512_vbmi_low() { return &vbmi_tile<true>; }
+MicroKernel micro_kernel_avx512_vbmi_wide() { return &vbmi_tile256<false>; }
+MicroKernel micro_kernel_avx512_vbmi_wide_low() { return &vbmi_tile256<true>; }
 bool cpu_has_avx2() { return __builtin_cpu_supports("avx2"); }
 bool cpu_has_avx512() { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"); }
 bool cpu_has_avx512_vbmi() {
