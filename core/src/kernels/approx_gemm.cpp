@@ -8,7 +8,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -132,7 +131,7 @@ detail::KernelTile resolve(KernelPath path) {
     case KernelPath::Avx2: return {detail::micro_kernel_avx2(), kMR, kNR};
     case KernelPath::Avx512: return {detail::micro_kernel_avx512(), kMR, kNR};
     case KernelPath::Avx512Vbmi:
-      return {detail::micro_kernel_avx512_vbmi(),      detail::kVbmiMR, detail::kVbmiNR, detail::micro_kernel_avx512_vbmi_low(),
+      return {detail::micro_kernel_avx512_vbmi(), detail::kVbmiMR, detail::kVbmiNR, detail::micro_kernel_avx512_vbmi_low(),
               true, detail::micro_kernel_avx512_vbmi_wide(), detail::micro_kernel_avx512_vbmi_wide_low()};
     default: return {&detail::micro_kernel_scalar, kMR, kNR};
   }
