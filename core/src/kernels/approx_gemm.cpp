@@ -129,10 +129,12 @@ detail::KernelTile resolve(KernelPath path) {
     throw Error("approx_gemm: kernel path '" + kernel_path_name(path) + "' is not available on this CPU");
   switch (path) {
     case KernelPath::Avx2: return {detail::micro_kernel_avx2(), kMR, kNR};
-    case KernelPath::Avx512: return {detail::micro_kernel_avx512(), kMR, kNR};
+    case KernelPath::Avx512:
+      return {detail::micro_kernel_avx512(), kMR, kNR, nullptr, false, nullptr, nullptr, detail::transpose_blocks_avx512()};
     case KernelPath::Avx512Vbmi:
       return {detail::micro_kernel_avx512_vbmi(), detail::kVbmiMR, detail::kVbmiNR, detail::micro_kernel_avx512_vbmi_low(),
-              true, detail::micro_kernel_avx512_vbmi_wide(), detail::micro_kernel_avx512_vbmi_wide_low()};
+              true, detail::micro_kernel_avx512_vbmi_wide(), detail::micro_kernel_avx512_vbmi_wide_low(),
+              detail::transpose_blocks_avx512()};
     default: return {&detail::micro_kernel_scalar, kMR, kNR};
   }
 }
@@ -199,6 +201,18 @@ uint8_t transpose_bytes(const uint8_t* src, std::ptrdiff_t ld_src, int nj, int n
   return any;
 }
 
+// transpose_bytes through the kernel path's block transpose where it has one: whole 64 x 16
+// blocks there, the edges here.
+uint8_t transpose_lanes(const detail::KernelTile& kernel, const uint8_t* src, std::ptrdiff_t ld_src, int nj, int nk,
+                        uint8_t* dst, std::ptrdiff_t ld_dst) {
+  const int jb = kernel.transpose ? nj / 64 * 64 : 0, kb = nk / 16 * 16;
+  if (jb == 0 || kb == 0) return transpose_bytes(src, ld_src, nj, nk, dst, ld_dst);
+  uint8_t any = kernel.transpose(src, ld_src, jb, kb, dst, ld_dst);
+  if (kb < nk) any |= transpose_bytes(src + kb, ld_src, jb, nk - kb, dst + kb * ld_dst, ld_dst);
+  if (jb < nj) any |= transpose_bytes(src + jb * ld_src, ld_src, nj - jb, nk, dst + jb, ld_dst);
+  return any;
+}
+
 // Splits one row tile's k list into groups for a kernel that sums in int16 (detail.hpp):
 // bound[t] is the largest |table value| the tile's rows can give at klist[t].  Greedy, in k
 // order (the kernel reads the lane panel sequentially): a group ends where adding the next
@@ -257,15 +271,17 @@ int pack_row_tile(const detail::KernelTile& kernel, const Operand& rows, int n_r
 }
 
 // y[j*y_m + col[i]] = src[i*ld + j] for i < ni, j < nj: 4 x 4 blocks through SSE2 registers
-// where four columns are adjacent, the rest element by element.
+// where four columns are adjacent, 2 x 4 blocks (two 8-byte stores per row) where two are, the
+// rest element by element.  (A 10-column classifier's last two columns had taken 5% of its GEMM.)
 void store_transposed(const int32_t* src, std::ptrdiff_t ld, int ni, int nj, const std::ptrdiff_t* col, int32_t* y,
                       std::ptrdiff_t y_m) {
-  for (int i0 = 0; i0 < ni; i0 += 4) {
-    const int in = std::min(4, ni - i0);
+  for (int i0 = 0; i0 < ni;) {
     const std::ptrdiff_t c = col[i0];
+    int in = 1;
+    while (in < 4 && i0 + in < ni && col[i0 + in] == c + in) ++in;
     int j = 0;
 #if defined(__SSE2__)
-    if (in == 4 && col[i0 + 1] == c + 1 && col[i0 + 2] == c + 2 && col[i0 + 3] == c + 3)
+    if (in == 4)
       for (; j + 4 <= nj; j += 4) {
         const int32_t* s = src + i0 * ld + j;
         const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
@@ -280,9 +296,24 @@ void store_transposed(const int32_t* src, std::ptrdiff_t ld, int ni, int nj, con
         _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 2 * y_m), _mm_unpacklo_epi64(t2, t3));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 3 * y_m), _mm_unpackhi_epi64(t2, t3));
       }
+    else if (in >= 2) {
+      in = 2;
+      for (; j + 4 <= nj; j += 4) {
+        const int32_t* s = src + i0 * ld + j;
+        const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+        const __m128i r1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + ld));
+        const __m128i t0 = _mm_unpacklo_epi32(r0, r1), t1 = _mm_unpackhi_epi32(r0, r1);  // (y[j][c], y[j][c+1]), ...
+        int32_t* d = y + j * y_m + c;
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(d), t0);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(d + y_m), _mm_unpackhi_epi64(t0, t0));
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(d + 2 * y_m), t1);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(d + 3 * y_m), _mm_unpackhi_epi64(t1, t1));
+      }
+    }
 #endif
     for (; j < nj; ++j)
       for (int i = i0; i < i0 + in; ++i) y[j * y_m + col[i]] = src[i * ld + j];
+    i0 += in;
   }
 }
 
@@ -476,8 +507,8 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
         for (int j = 0; j < nl; ++j) bits |= dst[j] = src[j];
       }
     } else if (lanes.s_k == 1) {
-      bits = transpose_bytes(reinterpret_cast<const uint8_t*>(lanes.p + l0 * lanes.s_i + k0), lanes.s_i, nl, k1 - k0, bk0,
-                             kLaneBlock);
+      bits = transpose_lanes(kernel, reinterpret_cast<const uint8_t*>(lanes.p + l0 * lanes.s_i + k0), lanes.s_i, nl,
+                             k1 - k0, bk0, kLaneBlock);
     } else {
       for (int k = k0; k < k1; ++k)
         for (int j = 0; j < nl; ++j) bits |= b[static_cast<std::size_t>(k) * kLaneBlock + j] = lanes.at(l0 + j, k);

@@ -39,6 +39,11 @@ using MicroKernel = void (*)(TableRows table, const uint8_t* a, const int32_t* k
                              std::ptrdiff_t ldb, int32_t* out);
 inline constexpr int32_t kGroupEnd = INT32_MIN;
 
+// dst[k*ld_dst + j] = src[j*ld_src + k] for j < nj, k < nk where nj is a multiple of 64 and nk
+// of 16; returns 0x80 if any byte has its top bit set (is negative as int8), else 0.
+using TransposeBlocks = uint8_t (*)(const uint8_t* src, std::ptrdiff_t ld_src, int nj, int nk, uint8_t* dst,
+                                    std::ptrdiff_t ld_dst);
+
 struct KernelTile {
   MicroKernel fn = nullptr;
   int mr = 0, nr = 0;
@@ -47,6 +52,9 @@ struct KernelTile {
   // Optional: the same on a tile of mr x 2 nr (out is [mr][2 nr]), for blocks with more than nr
   // lanes left; they read klist's k and ignore its group flags.
   MicroKernel fn_wide = nullptr, fn_wide_low = nullptr;
+  // Optional: packs lanes stored row by row (TransposeBlocks below) for the paths with wide
+  // registers; the driver's portable SSE2 transpose does the rest and the other paths.
+  TransposeBlocks transpose = nullptr;
 };
 
 void micro_kernel_scalar(TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b,
@@ -59,6 +67,7 @@ MicroKernel micro_kernel_avx512_vbmi();
 MicroKernel micro_kernel_avx512_vbmi_low();  // lane bytes all below 128 (non-negative int8)
 MicroKernel micro_kernel_avx512_vbmi_wide();      // 1 x 256 lanes
 MicroKernel micro_kernel_avx512_vbmi_wide_low();
+TransposeBlocks transpose_blocks_avx512();  // 64 x 16 blocks (AVX-512BW)
 bool cpu_has_avx2();
 bool cpu_has_avx512();
 bool cpu_has_avx512_vbmi();  // AVX-512 F, BW, VBMI and VNNI
