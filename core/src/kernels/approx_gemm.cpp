@@ -130,11 +130,12 @@ detail::KernelTile resolve(KernelPath path) {
   switch (path) {
     case KernelPath::Avx2: return {detail::micro_kernel_avx2(), kMR, kNR};
     case KernelPath::Avx512:
-      return {detail::micro_kernel_avx512(), kMR, kNR, nullptr, false, nullptr, nullptr, detail::transpose_blocks_avx512()};
+      return {detail::micro_kernel_avx512(), kMR, kNR, nullptr, false, nullptr, nullptr, detail::transpose_blocks_avx512(),
+              detail::store_rows_avx512()};
     case KernelPath::Avx512Vbmi:
       return {detail::micro_kernel_avx512_vbmi(), detail::kVbmiMR, detail::kVbmiNR, detail::micro_kernel_avx512_vbmi_low(),
               true, detail::micro_kernel_avx512_vbmi_wide(), detail::micro_kernel_avx512_vbmi_wide_low(),
-              detail::transpose_blocks_avx512()};
+              detail::transpose_blocks_avx512(), detail::store_rows_avx512()};
     default: return {&detail::micro_kernel_scalar, kMR, kNR};
   }
 }
@@ -315,6 +316,22 @@ void store_transposed(const int32_t* src, std::ptrdiff_t ld, int ni, int nj, con
       for (int i = i0; i < i0 + in; ++i) y[j * y_m + col[i]] = src[i * ld + j];
     i0 += in;
   }
+}
+
+// store_transposed through the kernel path's StoreRows where it has one: runs of up to 16 rows
+// whose columns of Y are adjacent, 16 lanes at a time; the rest here.
+void store_lanes(const detail::KernelTile& kernel, const int32_t* src, std::ptrdiff_t ld, int ni, int nj,
+                 const std::ptrdiff_t* col, int32_t* y, std::ptrdiff_t y_m) {
+  const int jb = kernel.store_rows ? nj / 16 * 16 : 0;
+  if (jb > 0)
+    for (int i0 = 0; i0 < ni;) {
+      int in = 1;
+      while (in < 16 && i0 + in < ni && col[i0 + in] == col[i0] + in) ++in;
+      if (in > 1) kernel.store_rows(src + i0 * ld, ld, in, jb, y + col[i0], y_m);
+      else store_transposed(src + i0 * ld, ld, 1, jb, col + i0, y, y_m);
+      i0 += in;
+    }
+  if (jb < nj) store_transposed(src + jb, ld, ni, nj - jb, col, y + jb * y_m, y_m);
 }
 
 // Whether every byte of op (n x K) is below 128 (non-negative int8).
@@ -597,7 +614,7 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
             const std::size_t at = static_cast<std::size_t>(u) * K;
             fn(tab, ap + at * MR, kl + at, nkp[u], b + j0, kLaneBlock, rows_out + i0 * tw);
           }
-          store_transposed(rows_out, tw, nr, nj, col_of, g.Y + l * g.y_m, g.y_m);
+          store_lanes(kernel, rows_out, tw, nr, nj, col_of, g.Y + l * g.y_m, g.y_m);
           continue;
         }
         for (int i0 = 0; i0 < nr; i0 += MR) {

@@ -283,8 +283,41 @@ __attribute__((target("avx512f,avx512bw"))) uint8_t transpose_blocks(const uint8
   return _mm512_movepi8_mask(any) ? 0x80 : 0;
 }
 
+// A row block's int32 results (ni <= 16 rows of src, lanes j) into Y's rows j, 16 lanes at a
+// time: a 16 x 16 transpose in registers (missing rows as zeros; 32-bit, then 64-bit unpacks
+// as in store_lane_order's 128-bit blocks), then one masked store of ni values per row of Y.
+// A 10-column classifier's output took three stores per row (4 + 4 + 2 columns) through SSE2.
+__attribute__((target("avx512f"))) void store_rows(const int32_t* src, std::ptrdiff_t ld, int ni, int nj, int32_t* y,
+                                                   std::ptrdiff_t y_m) {
+  const __mmask16 keep = static_cast<__mmask16>((1u << ni) - 1);
+  for (int j0 = 0; j0 < nj; j0 += 16) {
+    __m512i r[16], t[16], u[16];
+    for (int i = 0; i < 16; ++i) r[i] = i < ni ? _mm512_loadu_si512(src + i * ld + j0) : _mm512_setzero_si512();
+    for (int i = 0; i < 8; ++i) {  // t[2i] lane L: rows 2i, 2i+1 at columns 4L, 4L + 1; t[2i+1]: 4L + 2, 4L + 3
+      t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; ++i) {  // u[4i + q] lane L: rows 4i .. 4i + 3 at column 4L + q
+      u[4 * i] = _mm512_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+      u[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+      u[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+      u[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+    }
+    for (int q = 0; q < 4; ++q) {  // column 4L + q: lane L of u[q], u[4 + q], u[8 + q], u[12 + q]
+      const __m512i w0 = _mm512_shuffle_i32x4(u[q], u[4 + q], 0x44), w1 = _mm512_shuffle_i32x4(u[q], u[4 + q], 0xEE);
+      const __m512i w2 = _mm512_shuffle_i32x4(u[8 + q], u[12 + q], 0x44), w3 = _mm512_shuffle_i32x4(u[8 + q], u[12 + q], 0xEE);
+      int32_t* d = y + (j0 + q) * y_m;
+      _mm512_mask_storeu_epi32(d, keep, _mm512_shuffle_i32x4(w0, w2, 0x88));
+      _mm512_mask_storeu_epi32(d + 4 * y_m, keep, _mm512_shuffle_i32x4(w0, w2, 0xDD));
+      _mm512_mask_storeu_epi32(d + 8 * y_m, keep, _mm512_shuffle_i32x4(w1, w3, 0x88));
+      _mm512_mask_storeu_epi32(d + 12 * y_m, keep, _mm512_shuffle_i32x4(w1, w3, 0xDD));
+    }
+  }
+}
+
 }  // namespace
 
+StoreRows store_rows_avx512() { return &store_rows; }
 TransposeBlocks transpose_blocks_avx512() { return &transpose_blocks; }
 MicroKernel micro_kernel_avx2() { return &kernel_avx2; }
 MicroKernel micro_kernel_avx512() { return &kernel_avx512_permute; }
@@ -310,6 +343,7 @@ MicroKernel micro_kernel_avx512_vbmi_low() { return nullptr; }
 MicroKernel micro_kernel_avx512_vbmi_wide() { return nullptr; }
 MicroKernel micro_kernel_avx512_vbmi_wide_low() { return nullptr; }
 TransposeBlocks transpose_blocks_avx512() { return nullptr; }
+StoreRows store_rows_avx512() { return nullptr; }
 bool cpu_has_avx2() { return false; }
 bool cpu_has_avx512() { return false; }
 bool cpu_has_avx512_vbmi() { return false; }

@@ -44,6 +44,10 @@ inline constexpr int32_t kGroupEnd = INT32_MIN;
 using TransposeBlocks = uint8_t (*)(const uint8_t* src, std::ptrdiff_t ld_src, int nj, int nk, uint8_t* dst,
                                     std::ptrdiff_t ld_dst);
 
+// y[j*y_m + i] = src[i*ld + j] for i < ni (at most 16), j < nj (a multiple of 16): a row
+// block's results stored into Y's rows when the block's columns of Y are adjacent.
+using StoreRows = void (*)(const int32_t* src, std::ptrdiff_t ld, int ni, int nj, int32_t* y, std::ptrdiff_t y_m);
+
 struct KernelTile {
   MicroKernel fn = nullptr;
   int mr = 0, nr = 0;
@@ -55,6 +59,7 @@ struct KernelTile {
   // Optional: packs lanes stored row by row (TransposeBlocks below) for the paths with wide
   // registers; the driver's portable SSE2 transpose does the rest and the other paths.
   TransposeBlocks transpose = nullptr;
+  StoreRows store_rows = nullptr;  // optional, the same (StoreRows above)
 };
 
 void micro_kernel_scalar(TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b,
@@ -68,6 +73,7 @@ MicroKernel micro_kernel_avx512_vbmi_low();  // lane bytes all below 128 (non-ne
 MicroKernel micro_kernel_avx512_vbmi_wide();      // 1 x 256 lanes
 MicroKernel micro_kernel_avx512_vbmi_wide_low();
 TransposeBlocks transpose_blocks_avx512();  // 64 x 16 blocks (AVX-512BW)
+StoreRows store_rows_avx512();              // 16 x 16 blocks (AVX-512F)
 bool cpu_has_avx2();
 bool cpu_has_avx512();
 bool cpu_has_avx512_vbmi();  // AVX-512 F, BW, VBMI and VNNI
