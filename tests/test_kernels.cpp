@@ -241,7 +241,10 @@ TEST_CASE("approx_gemm_strided: output columns in blocks (y_n_block) land where 
   const PreparedTable prepared(evo);
   const std::vector<std::array<int, 5>> cases = {{7, 300, 19, 49, 1}, {9, 200, 11, 64, 1}, {6, 400, 9, 150, 1},
                                                  {300, 10, 13, 4, 1},  {5, 150, 7, 30, 2},  {130, 6, 9, 5, 3},
-                                                 {200, 11, 7, 3, 1}};
+                                                 {200, 11, 7, 3, 1},  {5, 600, 7, 300, 1}, {5, 600, 7, 300, 2}};
+  // (The last two: one-row kernels write a whole tile straight into Y only where its lanes
+  // are one contiguous run of a row, y_n == 1 and inside one block: lane tile 0 of N = 600
+  // with blocks of 300, not tile 1, and no tile with strided columns.)
   for (auto [M, N, K, B, y_n] : cases) {
     const auto X = random_bytes(static_cast<std::size_t>(M) * K, rng, 0.2), W = random_bytes(static_cast<std::size_t>(N) * K, rng);
     std::vector<int32_t> ref(static_cast<std::size_t>(M) * N);

@@ -617,9 +617,15 @@ void approx_gemm_strided(const PreparedTable& table, const StridedGemm& g, Kerne
           store_lanes(kernel, rows_out, tw, nr, nj, col_of, g.Y + l * g.y_m, g.y_m);
           continue;
         }
+        // One-row tiles whose lanes are a contiguous run of Y's row go straight there.
+        const bool direct = MR == 1 && nj == tw && g.y_n == 1 && l % g.y_n_block + tw <= g.y_n_block;
         for (int i0 = 0; i0 < nr; i0 += MR) {
           const int u = (r0 + i0) / MR - t_base, mr = std::min(MR, nr - i0);
           const std::size_t at = static_cast<std::size_t>(u) * K;
+          if (direct) {
+            fn(tab, ap + at * MR, kl + at, nkp[u], b + j0, kLaneBlock, g.Y + (r0 + i0) * g.y_m + y_col(l));
+            continue;
+          }
           fn(tab, ap + at * MR, kl + at, nkp[u], b + j0, kLaneBlock, tile);
           for (int i = 0; i < mr; ++i) {  // lanes are columns of Y: one run per block of y_n_block columns
             const int32_t* src = tile + i * tw;
