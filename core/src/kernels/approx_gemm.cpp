@@ -271,6 +271,13 @@ int pack_row_tile(const detail::KernelTile& kernel, const Operand& rows, int n_r
   return nk;
 }
 
+// How many of the rows from i0 on (at most `most`) have adjacent columns: col[i0 + r] == col[i0] + r.
+int adjacent_columns(const std::ptrdiff_t* col, int i0, int ni, int most) {
+  int in = 1;
+  while (in < most && i0 + in < ni && col[i0 + in] == col[i0] + in) ++in;
+  return in;
+}
+
 // y[j*y_m + col[i]] = src[i*ld + j] for i < ni, j < nj: 4 x 4 blocks through SSE2 registers
 // where four columns are adjacent, 2 x 4 blocks (two 8-byte stores per row) where two are, the
 // rest element by element.  (A 10-column classifier's last two columns had taken 5% of its GEMM.)
@@ -278,8 +285,7 @@ void store_transposed(const int32_t* src, std::ptrdiff_t ld, int ni, int nj, con
                       std::ptrdiff_t y_m) {
   for (int i0 = 0; i0 < ni;) {
     const std::ptrdiff_t c = col[i0];
-    int in = 1;
-    while (in < 4 && i0 + in < ni && col[i0 + in] == c + in) ++in;
+    int in = adjacent_columns(col, i0, ni, 4);
     int j = 0;
 #if defined(__SSE2__)
     if (in == 4)
@@ -325,8 +331,7 @@ void store_lanes(const detail::KernelTile& kernel, const int32_t* src, std::ptrd
   const int jb = kernel.store_rows ? nj / 16 * 16 : 0;
   if (jb > 0)
     for (int i0 = 0; i0 < ni;) {
-      int in = 1;
-      while (in < 16 && i0 + in < ni && col[i0 + in] == col[i0] + in) ++in;
+      const int in = adjacent_columns(col, i0, ni, 16);
       if (in > 1) kernel.store_rows(src + i0 * ld, ld, in, jb, y + col[i0], y_m);
       else store_transposed(src + i0 * ld, ld, 1, jb, col + i0, y, y_m);
       i0 += in;

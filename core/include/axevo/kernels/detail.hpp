@@ -56,10 +56,11 @@ struct KernelTile {
   // Optional: the same on a tile of mr x 2 nr (out is [mr][2 nr]), for blocks with more than nr
   // lanes left; they read klist's k and ignore its group flags.
   MicroKernel fn_wide = nullptr, fn_wide_low = nullptr;
-  // Optional: packs lanes stored row by row (TransposeBlocks below) for the paths with wide
-  // registers; the driver's portable SSE2 transpose does the rest and the other paths.
+  // Optional, for the paths with wide registers: packing lanes stored row by row
+  // (TransposeBlocks above) and storing a transposed problem's row blocks (StoreRows above);
+  // the driver's portable SSE2 versions do the rest and the other paths.
   TransposeBlocks transpose = nullptr;
-  StoreRows store_rows = nullptr;  // optional, the same (StoreRows above)
+  StoreRows store_rows = nullptr;
 };
 
 void micro_kernel_scalar(TableRows table, const uint8_t* a, const int32_t* klist, int nk, const uint8_t* b,
