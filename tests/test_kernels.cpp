@@ -604,7 +604,8 @@ std::vector<Conv2dParams> conv_cases() {
       conv(5, 2, 20, 40, 3, 3, 3, 2, 1, 1, 1, 1, 1, 1),     // 400 output pixels: 3 images per GEMM, then 2
       conv(6, 16, 14, 14, 8, 1, 1, 2, 2, 0, 0, 1, 1, 1),    // strided 1x1 (odd rows never read), 6 images per GEMM
       conv(3, 3, 9, 37, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1),     // the same, odd width (two SSE2 steps per row)
-      conv(3, 3, 8, 11, 4, 1, 1, 2, 2, 1, 1, 1, 1, 1)};     // strided 1x1 with padding (the padded buffer)
+      conv(3, 3, 8, 11, 4, 1, 1, 2, 2, 1, 1, 1, 1, 1),      // strided 1x1 with padding (the padded buffer)
+      conv(24, 1, 28, 28, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1)};   // K = 9: 3 images per GEMM (the pixel rule: 2)
   if (!kSanitized) v.push_back(conv(2, 16, 12, 12, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1));
   return v;
 }
@@ -685,23 +686,39 @@ TEST_CASE("approx_conv2d: every path equals the direct reference", "[kernels]") 
 }
 
 TEST_CASE("conv_images_per_gemm: the fewest lane tiles over the batch", "[kernels]") {
-  CHECK(conv_images_per_gemm(256, 49) == 13);  // 99 tiles of 128 lanes (21 images per GEMM: 110)
-  CHECK(conv_images_per_gemm(256, 196) == 5);  // 410 (6: 427)
-  CHECK(conv_images_per_gemm(256, 576) == 2);  // 1152 lanes per GEMM: 9 whole tiles
-  CHECK(conv_images_per_gemm(3, 49) == 3);     // 2 tiles either way: one GEMM
-  CHECK(conv_images_per_gemm(256, 5000) == 1);
-  for (std::ptrdiff_t batch : {1, 7, 256, 500})
-    for (std::ptrdiff_t pixels = 1; pixels <= 1200; ++pixels) {
-      const std::ptrdiff_t most = std::max<std::ptrdiff_t>(1, std::min(batch, (kConvChunkPixels + pixels - 1) / pixels));
-      const std::ptrdiff_t n = conv_images_per_gemm(batch, pixels);
-      auto tiles = [&](std::ptrdiff_t k) {
-        auto of = [&](std::ptrdiff_t images) { return (images * pixels + kConvLaneTile - 1) / kConvLaneTile; };
-        return batch / k * of(k) + of(batch % k);
-      };
-      INFO("batch " << batch << " pixels " << pixels);
-      REQUIRE((n == most || (n >= 1 && n < most && 2 * n > most)));
-      REQUIRE(tiles(n) <= tiles(most));
-    }
+  // Long im2col rows (K = 576): up to kConvChunkPixels pixels per GEMM.
+  CHECK(conv_images_per_gemm(256, 49, 576) == 13);  // 99 tiles of 128 lanes (21 images per GEMM: 110)
+  CHECK(conv_images_per_gemm(256, 196, 576) == 5);  // 410 (6: 427)
+  CHECK(conv_images_per_gemm(256, 576, 576) == 2);  // 1152 lanes per GEMM: 9 whole tiles
+  CHECK(conv_images_per_gemm(3, 49, 576) == 3);     // 2 tiles either way: one GEMM
+  CHECK(conv_images_per_gemm(256, 5000, 576) == 1);
+  // Short ones (a 1-channel 3x3 layer, K = 9): up to about kConvChunkBytes of im2col, at most
+  // 1/kConvMinChunks of the batch.
+  CHECK(conv_most_images_per_gemm(256, 784, 9) == 19);  // 14,896 pixels x 9 bytes
+  CHECK(conv_images_per_gemm(256, 784, 9) == 16);       // 12,544 lanes: 98 whole tiles
+  CHECK(conv_most_images_per_gemm(32, 784, 9) == 4);    // a quarter of 32 images would be 8 GEMMs
+  CHECK(conv_most_images_per_gemm(256, 784, 200) == 2);  // 655 pixels of 200 bytes: the pixel rule
+  for (std::ptrdiff_t k : {1, 9, 25, 150, 576, 5000})
+    for (std::ptrdiff_t batch : {1, 7, 32, 256, 500})
+      for (std::ptrdiff_t pixels = 1; pixels <= 1200; ++pixels) {
+        INFO("k " << k << " batch " << batch << " pixels " << pixels);
+        const std::ptrdiff_t most = conv_most_images_per_gemm(batch, pixels, k);
+        const std::ptrdiff_t by_pixels = std::min(batch, (kConvChunkPixels + pixels - 1) / pixels);
+        const std::ptrdiff_t limit = std::max(kConvChunkPixels, kConvChunkBytes / k);
+        REQUIRE(most >= 1);
+        REQUIRE(most <= batch);
+        REQUIRE(most >= by_pixels);                    // never fewer images than the pixel rule
+        REQUIRE((most - 1) * pixels < limit);          // the fewest images reaching the limit, or fewer
+        if (most > by_pixels) REQUIRE(most <= (batch + kConvMinChunks - 1) / kConvMinChunks);
+        const std::ptrdiff_t n = conv_images_per_gemm(batch, pixels, k);
+        auto tiles = [&](std::ptrdiff_t m) {
+          auto of = [&](std::ptrdiff_t images) { return (images * pixels + kConvLaneTile - 1) / kConvLaneTile; };
+          return batch / m * of(m) + of(batch % m);
+        };
+        REQUIRE((n == most || (n >= 1 && n < most && 2 * n > most)));
+        REQUIRE(tiles(n) <= tiles(most));
+        for (std::ptrdiff_t m = most / 2 + 1; m <= most; ++m) REQUIRE(tiles(n) <= tiles(m));
+      }
 }
 
 TEST_CASE("approx_conv2d: padding is multiplied as the quantized zero", "[kernels]") {

@@ -224,7 +224,7 @@ void approx_conv2d(const PreparedTable& table, const Conv2dParams& p, const int8
   const std::size_t plane = static_cast<std::size_t>(p.in_h) * p.in_w;
   // Several images per GEMM (their output pixels side by side as its lanes) when the output
   // is small, as the emulator's Conv op does.
-  const int per = static_cast<int>(conv_images_per_gemm(p.batch, P));
+  const int per = static_cast<int>(conv_images_per_gemm(p.batch, P, K));
   const int chunks = (p.batch + per - 1) / per;
   const int tasks = chunks * p.groups;
   // Each group's weights packed once for the kernel (not once per chunk).

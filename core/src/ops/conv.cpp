@@ -54,7 +54,7 @@ class ConvOp : public Op {
       // int8: quantize each image's input once, im2col bytes (k-major), and hand several
       // images to one GEMM (their pixels side by side as its rows) so that layers with few
       // output pixels still fill the kernel's vector lanes; chunks in parallel.
-      const int64_t per = kernels::conv_images_per_gemm(N, P);
+      const int64_t per = kernels::conv_images_per_gemm(N, P, Kc);
       const int64_t chunks = (N + per - 1) / per;
       // 1-D and 2-D windows (non-negative pads) take kernels::PaddedIm2col (a zero-bordered,
       // stride-phase copy where every tap's output row is one contiguous run), others the
