@@ -696,7 +696,7 @@ TEST_CASE("conv_images_per_gemm: the fewest lane tiles over the batch", "[kernel
   // 1/kConvMinChunks of the batch.
   CHECK(conv_most_images_per_gemm(256, 784, 9) == 19);  // 14,896 pixels x 9 bytes
   CHECK(conv_images_per_gemm(256, 784, 9) == 16);       // 12,544 lanes: 98 whole tiles
-  CHECK(conv_most_images_per_gemm(32, 784, 9) == 4);    // a quarter of 32 images would be 8 GEMMs
+  CHECK(conv_most_images_per_gemm(32, 784, 9) == 4);    // an eighth of the batch: 8 GEMMs of 4 images
   CHECK(conv_most_images_per_gemm(256, 784, 200) == 2);  // 655 pixels of 200 bytes: the pixel rule
   for (std::ptrdiff_t k : {1, 9, 25, 150, 576, 5000})
     for (std::ptrdiff_t batch : {1, 7, 32, 256, 500})
