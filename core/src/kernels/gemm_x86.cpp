@@ -15,8 +15,8 @@
 //
 // AVX-512 VBMI + VNNI (byte planes): the row is held as its 256 low bytes and 256 high bytes
 // (4 + 4 registers); one two-source byte permute covers 128 entries, so 64 lanes cost four
-// merge-masked permutes for both planes (the word kernel needs eight and six blends).  Bytes are
-// interleaved back into int16 products (unpack), summed in int16 over a group of k whose
+// merge-masked permutes for both planes (the word kernel: eight permutes and six blends).
+// Bytes are interleaved back into int16 products (unpack), summed in int16 over a group of k whose
 // table rows' bounds keep the sum in range (the driver forms the groups), and vpdpwssd
 // against (1, 0) / (0, 1) word patterns widens and adds the even / odd sums into int32.  The
 // 1 x 256 tile (for blocks with more than 128 lanes left) widens each k's products at once.
