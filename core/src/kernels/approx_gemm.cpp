@@ -202,16 +202,12 @@ uint8_t transpose_bytes(const uint8_t* src, std::ptrdiff_t ld_src, int nj, int n
   return any;
 }
 
-// transpose_bytes through the kernel path's block transpose where it has one: whole 64 x 16
-// blocks there, the edges here.
+// transpose_bytes through the kernel path's block transpose where it has one (which does the
+// edges too), else the portable one.
 uint8_t transpose_lanes(const detail::KernelTile& kernel, const uint8_t* src, std::ptrdiff_t ld_src, int nj, int nk,
                         uint8_t* dst, std::ptrdiff_t ld_dst) {
-  const int jb = kernel.transpose ? nj / 64 * 64 : 0, kb = nk / 16 * 16;
-  if (jb == 0 || kb == 0) return transpose_bytes(src, ld_src, nj, nk, dst, ld_dst);
-  uint8_t any = kernel.transpose(src, ld_src, jb, kb, dst, ld_dst);
-  if (kb < nk) any |= transpose_bytes(src + kb, ld_src, jb, nk - kb, dst + kb * ld_dst, ld_dst);
-  if (jb < nj) any |= transpose_bytes(src + jb * ld_src, ld_src, nj - jb, nk, dst + jb, ld_dst);
-  return any;
+  if (kernel.transpose) return kernel.transpose(src, ld_src, nj, nk, dst, ld_dst);
+  return transpose_bytes(src, ld_src, nj, nk, dst, ld_dst);
 }
 
 // Splits one row tile's k list into groups for a kernel that sums in int16 (detail.hpp):

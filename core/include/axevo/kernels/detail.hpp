@@ -39,8 +39,9 @@ using MicroKernel = void (*)(TableRows table, const uint8_t* a, const int32_t* k
                              std::ptrdiff_t ldb, int32_t* out);
 inline constexpr int32_t kGroupEnd = INT32_MIN;
 
-// dst[k*ld_dst + j] = src[j*ld_src + k] for j < nj, k < nk where nj is a multiple of 64 and nk
-// of 16; returns 0x80 if any byte has its top bit set (is negative as int8), else 0.
+// dst[k*ld_dst + j] = src[j*ld_src + k] for j < nj, k < nk (any sizes; no byte of src outside
+// them is read, none of dst outside them written); returns 0x80 if any byte has its top bit set
+// (is negative as int8), else 0.
 using TransposeBlocks = uint8_t (*)(const uint8_t* src, std::ptrdiff_t ld_src, int nj, int nk, uint8_t* dst,
                                     std::ptrdiff_t ld_dst);
 
@@ -73,7 +74,7 @@ MicroKernel micro_kernel_avx512_vbmi();
 MicroKernel micro_kernel_avx512_vbmi_low();  // lane bytes all below 128 (non-negative int8)
 MicroKernel micro_kernel_avx512_vbmi_wide();      // 1 x 256 lanes
 MicroKernel micro_kernel_avx512_vbmi_wide_low();
-TransposeBlocks transpose_blocks_avx512();  // 64 x 16 blocks (AVX-512BW)
+TransposeBlocks transpose_blocks_avx512();  // 64 x 16 blocks and their edges (AVX-512BW)
 StoreRows store_rows_avx512();              // 16 x 16 blocks (AVX-512F)
 bool cpu_has_avx2();
 bool cpu_has_avx512();
