@@ -25,6 +25,9 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -39,6 +42,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "axevo/dataset.hpp"
@@ -405,6 +409,41 @@ void print_summary(const Collect& c) {
     }
 }
 
+// The clock each CPU of this process runs at, measured: a thread pinned to it runs a chain of
+// dependent additions (one per cycle on x86) for 20 ms.  On a virtual machine the host may
+// run one virtual CPU slower than the other (this project's 2-core VM: 2.0 against 3.4 GHz for
+// minutes at a time), which moves every 2-thread ratio, so the summary prints it before and
+// after the benchmarks.
+std::string cpu_clocks() {
+#if defined(__linux__) && defined(__x86_64__)
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return "";
+  std::ostringstream o;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &allowed)) continue;
+    double ghz = NAN;
+    std::thread probe([&] {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpu, &one);
+      if (sched_setaffinity(0, sizeof one, &one) != 0) return;
+      const auto start = std::chrono::steady_clock::now();
+      long cycles = 0, x = 0;
+      while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(20)) {
+        for (int i = 0; i < 100000; ++i) __asm__ volatile("add $1, %0" : "+r"(x));
+        cycles += 100000;
+      }
+      ghz = cycles / std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+    });
+    probe.join();
+    if (std::isfinite(ghz)) o << (o.tellp() > 0 ? ", " : "") << "cpu" << cpu << " " << fixed(ghz, 2) << " GHz";
+  }
+  return o.str();
+#else
+  return "";
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -418,6 +457,7 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     std::cout << "axevo kernel path: " << kernels::kernel_path_name(kernels::best_kernel_path()) << "; int8 reference: "
               << bench::dnnl_version() << "\n";
+    const std::string clocks_before = cpu_clocks();
     add_model_cases("lenet5.onnx", "lenet5", 256);
     add_model_cases("resnet8.onnx", "resnet8", 256);
     add_large_cases();
@@ -440,6 +480,8 @@ int main(int argc, char** argv) {
     Collect reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
     print_summary(reporter);
+    if (!clocks_before.empty())
+      std::cout << "\nCPU clocks (busy loop per CPU, 20 ms), before: " << clocks_before << "; after: " << cpu_clocks() << "\n";
     benchmark::Shutdown();
     if (!reporter.failures.empty()) {
       for (const auto& f : reporter.failures) std::cerr << "axevo_bench: " << f << "\n";
