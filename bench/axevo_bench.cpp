@@ -357,8 +357,8 @@ void print_summary(const Collect& c) {
                " relu: non-negative ones (after a ReLU);\ntargets at 2 threads: axevo/adapt >= 10, axevo/eigen >= 0.3\n";
   std::cout << std::left << std::setw(60) << "shape" << std::right << std::setw(4) << "thr" << std::setw(9) << "axevo"
             << std::setw(9) << "relu" << std::setw(9) << "adapt" << std::setw(9) << "eigen" << std::setw(9) << "int8"
-            << std::setw(10) << "/adapt" << std::setw(10) << "relu/adapt" << std::setw(10) << "/eigen" << std::setw(11)
-            << "relu/eigen" << std::setw(10) << "/int8" << "\n";
+            << std::setw(11) << "/adapt" << std::setw(11) << "relu/adapt" << std::setw(11) << "/eigen" << std::setw(11)
+            << "relu/eigen" << std::setw(11) << "/int8" << "\n";
   struct Worst {
     double v = INFINITY;
     std::string at;
@@ -373,9 +373,9 @@ void print_summary(const Collect& c) {
       if (!std::isfinite(g[0])) continue;
       std::cout << std::left << std::setw(60) << cs->label << std::right << std::setw(4) << t;
       for (double v : g) std::cout << std::setw(9) << fixed(v, 2);
-      std::cout << std::setw(9) << fixed(g[0] / g[2], 2) << "x" << std::setw(9) << fixed(g[1] / g[2], 2) << "x" << std::setw(9)
-                << fixed(g[0] / g[3], 2) << "x" << std::setw(10) << fixed(g[1] / g[3], 2) << "x" << std::setw(9)
-                << fixed(g[0] / g[4], 2) << "x\n";
+      for (double r : {g[0] / g[2], g[1] / g[2], g[0] / g[3], g[1] / g[3], g[0] / g[4]})
+        std::cout << std::setw(10) << fixed(r, 2) << "x";
+      std::cout << "\n";
       if (t != 2) continue;
       adapt_w.see(g[0] / g[2], cs->id), adapt_relu_w.see(g[1] / g[2], cs->id);
       eigen_w.see(g[0] / g[3], cs->id), eigen_relu_w.see(g[1] / g[3], cs->id);
@@ -410,7 +410,8 @@ void print_summary(const Collect& c) {
 }
 
 // The clock each CPU of this process runs at, measured: a thread pinned to it runs a chain of
-// dependent additions (one per cycle on x86) for 20 ms.  On a virtual machine the host may
+// dependent additions (one per cycle on x86) for 20 ms, so it also drops when other programs
+// share the CPU.  On a virtual machine the host may
 // run one virtual CPU slower than the other (this project's 2-core VM: 2.0 against 3.4 GHz for
 // minutes at a time), which moves every 2-thread ratio, so the summary prints it before and
 // after the benchmarks.
