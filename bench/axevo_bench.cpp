@@ -11,7 +11,8 @@
 //   int8   exact int8 through oneDNN (u8 x s8 -> s32), the physical ceiling.
 // Then whole networks: test-set images per second of LeNet-5 and ResNet-8 in float and with
 // every layer on an approximate multiplier, 1 and 2 threads.  At the end it prints GMAC/s and
-// the ratios axevo/adapt, axevo/eigen, axevo/int8 and approximate/float, with the targets.
+// the ratios axevo/adapt, axevo/eigen, axevo/int8 and approximate/float, with the targets, and
+// each CPU's clock as measured before and after the run (cpu_clocks below).
 //
 //   build/bench/axevo_bench                       # everything (about 4 minutes on 2 cores)
 //   build/bench/axevo_bench --benchmark_filter=resnet8   # a subset; any Google Benchmark flag
@@ -411,10 +412,9 @@ void print_summary(const Collect& c) {
 
 // The clock each CPU of this process runs at, measured: a thread pinned to it runs a chain of
 // dependent additions (one per cycle on x86) for 20 ms, so it also drops when other programs
-// share the CPU.  On a virtual machine the host may
-// run one virtual CPU slower than the other (this project's 2-core VM: 2.0 against 3.4 GHz for
-// minutes at a time), which moves every 2-thread ratio, so the summary prints it before and
-// after the benchmarks.
+// share the CPU.  On a virtual machine the host may run one virtual CPU slower than the other
+// (this project's 2-core VM: 2.0 against 3.4 GHz for minutes at a time), which moves every
+// 2-thread ratio, so the summary prints it before and after the benchmarks.
 std::string cpu_clocks() {
 #if defined(__linux__) && defined(__x86_64__)
   cpu_set_t allowed;
