@@ -271,15 +271,17 @@ __attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline __m51
   __m512i any = _mm512_setzero_si512();
   __m512i R[16], A[16], B[16], C[16];
   for (int j = 0; j < 16; ++j) {
-    __m512i v = _mm512_setzero_si512();
+    __m128i r[4];  // source rows j, j + 16, j + 32, j + 48
     for (int q = 0; q < 4; ++q) {
       const uint8_t* s = src + (j + 16 * q) * ld_src;
-      __m128i r;
-      if (!kEdge) r = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
-      else r = j + 16 * q < rows ? _mm_maskz_loadu_epi8(keep, s) : _mm_setzero_si128();
-      v = q == 0 ? _mm512_castsi128_si512(r) : _mm512_inserti32x4(v, r, q);
+      if (!kEdge) r[q] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+      else r[q] = j + 16 * q < rows ? _mm_maskz_loadu_epi8(keep, s) : _mm_setzero_si128();
     }
-    R[j] = v;
+    // (The lane numbers spelled out: an insert's lane must be a constant even where the
+    // compiler does not unroll the loop above, e.g. at -O2.)
+    __m512i v = _mm512_inserti32x4(_mm512_castsi128_si512(r[0]), r[1], 1);
+    v = _mm512_inserti32x4(v, r[2], 2);
+    R[j] = _mm512_inserti32x4(v, r[3], 3);
     any = _mm512_or_si512(any, R[j]);
   }
   for (int i = 0; i < 8; ++i) {
