@@ -58,8 +58,9 @@ struct KernelTile {
   // lanes left; they read klist's k and ignore its group flags.
   MicroKernel fn_wide = nullptr, fn_wide_low = nullptr;
   // Optional, for the paths with wide registers: packing lanes stored row by row
-  // (TransposeBlocks above) and storing a transposed problem's row blocks (StoreRows above);
-  // the driver's portable SSE2 versions do the rest and the other paths.
+  // (TransposeBlocks above: all of it, edges included) and storing a transposed problem's row
+  // blocks (StoreRows above: runs of 16 lanes); the driver's portable SSE2 versions do the
+  // other paths and the row blocks' remaining lanes.
   TransposeBlocks transpose = nullptr;
   StoreRows store_rows = nullptr;
 };
