@@ -45,6 +45,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -188,22 +189,16 @@ std::string dims(const kernels::Conv2dParams& p) {
 
 // Whether node `index`'s first input is a ReLU's output, directly or through operators that
 // keep values non-negative (pooling, reshaping).  Anything else (a graph input, an Add, a
-// BatchNormalization, ...) counts as signed.
-bool input_after_relu(const Graph& graph, std::size_t index) {
-  std::map<std::string, std::size_t> producer;
-  for (std::size_t i = 0; i < graph.nodes.size(); ++i)
-    for (const std::string& o : graph.nodes[i].outputs) producer[o] = i;
+// BatchNormalization, ...) counts as signed.  producer: the node writing each value.
+bool input_after_relu(const Graph& graph, const std::map<std::string, std::size_t>& producer, std::size_t index) {
+  static const std::set<std::string> kKeepSign{"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Flatten",
+                                               "Reshape", "Squeeze",     "Unsqueeze",         "Transpose",     "Identity"};
   for (std::string value = graph.nodes.at(index).inputs.at(0);;) {
     auto it = producer.find(value);
     if (it == producer.end()) return false;
     const Node& n = graph.nodes[it->second];
     if (n.op_type == "Relu") return true;
-    static const char* const kKeepSign[] = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
-                                            "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Identity"};
-    if (std::find_if(std::begin(kKeepSign), std::end(kKeepSign), [&](const char* op) { return n.op_type == op; }) ==
-            std::end(kKeepSign) ||
-        n.inputs.empty())
-      return false;
+    if (!kKeepSign.count(n.op_type) || n.inputs.empty()) return false;
     value = n.inputs[0];
   }
 }
@@ -213,10 +208,13 @@ void add_model_cases(const std::string& model, const std::string& tag, int batch
   const Graph graph = load_model(source_dir() / "models" / model, plugins());
   Shape input = graph.inputs.at(0).shape;
   input[0] = batch;
+  std::map<std::string, std::size_t> producer;
+  for (std::size_t i = 0; i < graph.nodes.size(); ++i)
+    for (const std::string& o : graph.nodes[i].outputs) producer[o] = i;
   for (const LayerInfo& l : approximable_layers(graph, input)) {
     auto c = std::make_unique<Case>();
     c->id = tag + "/" + short_name(l.name);
-    c->after_relu = input_after_relu(graph, l.node_index);
+    c->after_relu = input_after_relu(graph, producer, l.node_index);
     if (l.op_type == "Conv" && l.input_shape.size() == 4) {
       const Node& n = graph.nodes.at(l.node_index);
       kernels::Conv2dParams& p = c->p;
